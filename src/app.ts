@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { Engine, type Activity, type Answerer } from './core/engine.js';
+import { Flows } from './dialog/flows.js';
+import { Participation, pseudonymSecret } from './participation/recorder.js';
+import { openStorage } from './storage/index.js';
+import { createWebChat } from './channels/webchat.js';
+import type { Channel } from './channels/channel.js';
+import { createHttpServer } from './http/server.js';
+
+export interface App {
+  url: string;
+  server: Server;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Builds every service from the config and starts listening. The composition root calls only this. */
+export async function startApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<App> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const flows = Flows.load(config.flowsDir);
+  const storage = await openStorage(config);
+  await storage.migrate();
+  const participation = new Participation(storage, await pseudonymSecret(storage, config.PSEUDONYM_SECRET));
+
+  let ready = false;
+  const answerer: Answerer = { answer: async () => ({ found: false }) };
+  const activities: Activity[] = [];
+  const engine = new Engine({ flows, storage, answerer, participation, activities, maxTextLength: config.MAX_TEXT_LENGTH, log });
+
+  const channels: Channel[] = [createWebChat(engine, config.BODY_LIMIT_BYTES)];
+  const { app } = createHttpServer({
+    config, log, channels,
+    isReady: async () => ready && (await storage.ping().then(() => true, () => false)),
+    publicDir: path.resolve('public'),
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  for (const c of channels) await c.start?.();
+  ready = true;
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
+  log.info({ url, storage: storage.kind, channels: channels.map((c) => c.name) }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    ready = false;
+    // Stop taking requests, let in-flight ones finish, then drain queued work and close storage.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+    await closed;
+    clearTimeout(timer);
+    for (const c of channels) await c.stop?.();
+    await engine.drain();
+    await storage.close();
+    log.info('stopped');
+  })());
+  return { url, server, log, stop };
+}

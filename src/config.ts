@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// Empty strings in .env files mean "not set", not "set to nothing".
+const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const url = (fallback: string) =>
+  z.preprocess((v) => (v === '' || v === undefined ? fallback : v), z.url({ message: 'phải là một URL đầy đủ, ví dụ https://...' }))
+    .transform((u) => u.replace(/\/+$/, ''));
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess((v) => (v === '' || v === undefined ? fallback : Number(v)), z.number().int().min(min).max(max));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  FLOWS_DIR: z.string().default('./flows'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+  MAX_TEXT_LENGTH: int(2000, 50, 20000),
+  SHUTDOWN_TIMEOUT_MS: int(10000, 100, 120000),
+  TRUST_PROXY: z.preprocess((v) => v === 'true' || v === '1', z.boolean()),
+  PUBLIC_BASE_URL: optional,
+
+  ANSWER_MIN_CONFIDENCE: z.preprocess((v) => (v === '' || v === undefined ? 0.5 : Number(v)), z.number().min(0).max(1)),
+  QUIZ_PASS_RATIO: z.preprocess((v) => (v === '' || v === undefined ? 0.8 : Number(v)), z.number().min(0).max(1)),
+
+  TELEGRAM_BOT_TOKEN: optional,
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess((v) => (v === '' ? undefined : v),
+    z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'chỉ gồm A-Z, a-z, 0-9, _ và -, dài 1–256 ký tự').optional()),
+  TELEGRAM_API_ROOT: url('https://api.telegram.org'),
+
+  MESSENGER_PAGE_ACCESS_TOKEN: optional,
+  MESSENGER_APP_SECRET: optional,
+  MESSENGER_VERIFY_TOKEN: optional,
+  MESSENGER_GRAPH_URL: url('https://graph.facebook.com/v25.0'),
+
+  ZALO_APP_ID: optional,
+  ZALO_APP_SECRET: optional,
+  ZALO_OA_SECRET_KEY: optional,
+  ZALO_ACCESS_TOKEN: optional,
+  ZALO_REFRESH_TOKEN: optional,
+  ZALO_API_URL: url('https://openapi.zalo.me'),
+  ZALO_OAUTH_URL: url('https://oauth.zaloapp.com'),
+
+  OPENAI_API_KEY: optional,
+  OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  LLM_MODEL: optional,
+  EMBEDDING_MODEL: optional,
+  LLM_TIMEOUT_MS: int(8000, 500, 120000),
+
+  DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v),
+    z.string().regex(/^postgres(ql)?:\/\//, 'phải bắt đầu bằng postgres:// hoặc postgresql://').optional()),
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v),
+    z.string().regex(/^rediss?:\/\//, 'phải bắt đầu bằng redis:// hoặc rediss://').optional()),
+
+  ADMIN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
+  ADMIN_SESSION_HOURS: int(8, 1, 24 * 30),
+  PSEUDONYM_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
+});
+
+export type Config = z.infer<typeof schema> & { dataDir: string; knowledgeDir: string; flowsDir: string };
+
+export class ConfigError extends Error {}
+
+/** Reads and validates every setting in one place; a wrong value names the setting and what it expects. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])] ?? null)})`);
+    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    dataDir: path.resolve(c.DATA_DIR),
+    knowledgeDir: path.resolve(c.KNOWLEDGE_DIR),
+    flowsDir: path.resolve(c.FLOWS_DIR),
+  };
+}

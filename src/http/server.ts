@@ -1,0 +1,49 @@
+import crypto from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Channel } from '../channels/channel.js';
+import { errorHandler, sendError } from './errors.js';
+
+export interface HttpDeps {
+  config: Config;
+  log: Logger;
+  channels: Channel[];
+  isReady: () => Promise<boolean>;
+  publicDir: string;
+  extraRouters?: express.Router[];
+}
+
+export function createHttpServer(deps: HttpDeps): { app: Express } {
+  const app = express();
+  app.disable('x-powered-by');
+  if (deps.config.TRUST_PROXY) app.set('trust proxy', true);
+  app.use(pinoHttp({
+    logger: deps.log,
+    genReqId: (req, res) => {
+      const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || crypto.randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    // Method, path and status only: bodies carry citizens' messages.
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+  }));
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/readyz', async (_req, res) => {
+    if (await deps.isReady()) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'starting' });
+  });
+
+  for (const c of deps.channels) if (c.router) app.use(c.router);
+  for (const r of deps.extraRouters ?? []) app.use(r);
+  app.use(express.static(deps.publicDir, { index: 'index.html', maxAge: '1h' }));
+  app.use((_req, res) => sendError(res, 404, 'not_found', 'Not found'));
+  app.use(errorHandler(deps.log));
+  return { app };
+}

@@ -1,0 +1,90 @@
+/**
+ * Vietnamese text normalisation for matching and retrieval.
+ *
+ * Input arrives NFC or NFD, with old ("hoà") or new ("hòa") tone placement, without tone marks,
+ * with teencode and with typos. We produce two token streams per text:
+ *  - accented: each syllable as its letters without the tone mark, plus a tone letter
+ *    ("hoà" and "hòa" both -> "hoaf"), so tone placement never matters;
+ *  - folded: all marks removed and đ -> d ("hòa" -> "hoa"), for input typed without marks.
+ */
+
+// Combining tone marks; telex-style letters keep the accented token readable in debugging.
+const TONES: Record<string, string> = { '\u0300': 'f', '\u0301': 's', '\u0303': 'x', '\u0309': 'r', '\u0323': 'j' };
+const TONE_RE = /[\u0300\u0301\u0303\u0309\u0323]/g;
+
+/**
+ * Teencode and abbreviations, keyed by folded form, expanded to accented words.
+ * Only unambiguous or overwhelmingly common ones: "k" and "ko" are "không" in chat.
+ */
+const ABBREVIATIONS: Record<string, string> = {
+  k: 'không', ko: 'không', kg: 'không', kh: 'không', hok: 'không', hong: 'không', khong: 'không', hem: 'không',
+  dc: 'được', dk: 'được', duoc: 'được', j: 'gì', gi: 'gì', ntn: 'như thế nào', nthe: 'như thế', bn: 'bao nhiêu',
+  bnh: 'bao nhiêu', bh: 'bao giờ', bgio: 'bao giờ', ms: 'mới', mn: 'mọi người', ng: 'người', nguoi: 'người',
+  vs: 'với', cx: 'cũng', cg: 'cũng', r: 'rồi', ns: 'nói', trc: 'trước', z: 'vậy', v: 'vậy',
+  mk: 'mật khẩu', pass: 'mật khẩu', password: 'mật khẩu', tk: 'tài khoản', acc: 'tài khoản',
+  sdt: 'số điện thoại', dt: 'điện thoại', dthoai: 'điện thoại', cccd: 'căn cước công dân', cmnd: 'chứng minh nhân dân',
+  dvc: 'dịch vụ công', dvctt: 'dịch vụ công trực tuyến', cntt: 'công nghệ thông tin', cds: 'chuyển đổi số',
+  khcn: 'khoa học công nghệ', dmst: 'đổi mới sáng tạo', bdhvs: 'bình dân học vụ số',
+  nq: 'nghị quyết', qd: 'quyết định', nd: 'nghị định', ubnd: 'ủy ban nhân dân', mttq: 'mặt trận tổ quốc',
+  hlhpn: 'hội liên hiệp phụ nữ', hnd: 'hội nông dân', hccb: 'hội cựu chiến binh', dtn: 'đoàn thanh niên',
+  ttdt: 'thanh toán điện tử', otp: 'otp', '2fa': 'xác thực hai lớp', ck: 'chuyển khoản', bt: 'biết', bik: 'biết',
+  bit: 'biết', hk: 'không', lm: 'làm', dky: 'đăng ký', dki: 'đăng ký', 
+  ki: 'ký', tgian: 'thời gian', tg: 'thời gian', ad: 'admin', wa: 'quá', qa: 'quá', oy: 'rồi', roy: 'rồi',
+  nhiu: 'nhiêu', bnhieu: 'bao nhiêu', lq: 'liên quan', ttin: 'thông tin', tt: 'thông tin',
+  app: 'ứng dụng', ud: 'ứng dụng', apps: 'ứng dụng',
+};
+
+/** NFC + lower case + Vietnamese "ð"/"Ð" fixes; idempotent. */
+export function canonical(text: string): string {
+  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ');
+}
+
+/** Removes every mark: "Đổi mới" -> "doi moi". */
+export function fold(text: string): string {
+  return canonical(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd');
+}
+
+/** One syllable with its tone as a trailing letter; independent of where the mark was placed. */
+export function toneKey(syllable: string): string {
+  const nfd = syllable.normalize('NFD');
+  let tone = '';
+  const base = nfd.replace(TONE_RE, (m) => {
+    tone = TONES[m] ?? '';
+    return '';
+  });
+  return base.normalize('NFC') + tone;
+}
+
+/** Splits into word tokens (letters and digits), dropping punctuation. */
+export function words(text: string): string[] {
+  return canonical(text).match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
+}
+
+/** Splits, expands teencode/abbreviations, and returns syllables in accented (NFC) form. */
+export function expandedWords(text: string): string[] {
+  const out: string[] = [];
+  for (const w of words(text)) {
+    const folded = fold(w);
+    const expansion = ABBREVIATIONS[folded];
+    // Expand only tokens typed without tone marks: "gi" becomes "gì", but "giá" is not touched.
+    if (expansion && folded === w.replace(/đ/g, 'd')) out.push(...expansion.split(' '));
+    else out.push(w);
+  }
+  return out;
+}
+
+/** Folded, teencode-expanded, single-spaced form: the key for matching commands and options. */
+export function matchKey(text: string): string {
+  return expandedWords(text).map(fold).join(' ');
+}
+
+export interface Analysed {
+  accented: string[];
+  folded: string[];
+}
+
+/** Token streams for indexing and querying (syllables; bigrams are added by the index). */
+export function analyse(text: string): Analysed {
+  const syllables = expandedWords(text);
+  return { accented: syllables.map(toneKey), folded: syllables.map(fold) };
+}

@@ -1,0 +1,152 @@
+import type { ChannelName } from '../core/messages.js';
+
+/** What the dialogue remembers between messages; small, JSON-serialisable. */
+export interface ConversationState {
+  /** Set once the greeting has been shown and the anonymous "reached" count recorded. */
+  greeted?: boolean;
+  /** A multi-step activity in progress; absent when the user is at the menu or asking questions. */
+  mode?: QuizMode | RegisterMode | ConfirmDeleteMode;
+  /** Time of the last inbound message (ms), for platform messaging windows. */
+  lastSeenAt?: number;
+}
+
+export interface QuizMode {
+  kind: 'quiz';
+  quizId: string;
+  attemptId: string;
+  /** Question indexes in this attempt's shuffled order. */
+  order: number[];
+  /** Position in `order` of the question being asked. */
+  position: number;
+  correct: number;
+}
+export interface RegisterMode {
+  kind: 'register';
+  step: 'consent' | 'organisation' | 'unit';
+  /** Where to go after consent is given (e.g. back to the quiz result). */
+  then?: string;
+}
+export interface ConfirmDeleteMode {
+  kind: 'confirm-delete';
+}
+
+/** A person's consented details, keyed by their pseudonymous key. */
+export interface Profile {
+  userKey: string;
+  channel: ChannelName;
+  consentAt: Date;
+  organisation?: string;
+  unit?: string;
+}
+
+export type EventType =
+  | 'contact'
+  | 'question_answered'
+  | 'question_unanswered'
+  | 'quiz_started'
+  | 'quiz_completed'
+  | 'registration'
+  | 'feedback_helpful'
+  | 'feedback_unhelpful';
+
+/** One participation record. userKey, organisation and unit are set only with consent. */
+export interface ParticipationEvent {
+  at: Date;
+  type: EventType;
+  channel: ChannelName;
+  userKey?: string | null;
+  organisation?: string | null;
+  unit?: string | null;
+  quizId?: string | null;
+  score?: number | null;
+  total?: number | null;
+  passed?: boolean | null;
+}
+
+export interface StoredEvent extends ParticipationEvent {
+  id: number;
+}
+
+export interface EventFilter {
+  from?: Date;
+  to?: Date;
+  organisation?: string;
+  unit?: string;
+  channel?: string;
+}
+
+export interface UnansweredQuestion {
+  id: number;
+  at: Date;
+  channel: ChannelName;
+  text: string;
+}
+
+export interface CompletionCode {
+  code: string;
+  quizId: string;
+  score: number;
+  total: number;
+  at: Date;
+  userKey?: string | null;
+}
+
+export interface StaffUser {
+  username: string;
+  passwordHash: string;
+  role: 'admin' | 'viewer';
+  organisation?: string | null;
+}
+
+export interface StaffSession {
+  token: string;
+  username: string;
+  expiresAt: Date;
+}
+
+/**
+ * The one storage interface. Async so that the PostgreSQL implementation fits the same callers;
+ * the SQLite one answers synchronously underneath.
+ */
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  ping(): Promise<void>;
+
+  getState(sessionId: string): Promise<ConversationState | undefined>;
+  saveState(sessionId: string, state: ConversationState): Promise<void>;
+  deleteState(sessionId: string): Promise<void>;
+
+  /** Records a platform message id; false if it was seen before (a redelivery). */
+  claimMessage(channel: string, messageId: string): Promise<boolean>;
+
+  getProfile(userKey: string): Promise<Profile | undefined>;
+  saveProfile(profile: Profile): Promise<void>;
+  /** Deletes the profile and every per-person record of this key; returns how many rows went. */
+  deletePersonalData(userKey: string): Promise<number>;
+
+  recordEvent(event: ParticipationEvent): Promise<void>;
+  /** Streams matching events in time order, in pages, so exports of millions of rows stay small in memory. */
+  iterateEvents(filter: EventFilter, pageSize?: number): AsyncIterable<StoredEvent>;
+  countEvents(filter: EventFilter): Promise<number>;
+
+  recordUnanswered(channel: ChannelName, text: string, at: Date): Promise<void>;
+  listUnanswered(limit: number): Promise<UnansweredQuestion[]>;
+
+  saveCompletionCode(code: CompletionCode): Promise<void>;
+  findCompletionCode(code: string): Promise<CompletionCode | undefined>;
+
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
+  /** Sets key to `next` only if it currently holds `expected`; the building block for single-use tokens. */
+  compareAndSetSetting(key: string, expected: string | undefined, next: string): Promise<boolean>;
+
+  getStaffUser(username: string): Promise<StaffUser | undefined>;
+  saveStaffUser(user: StaffUser): Promise<void>;
+  createStaffSession(session: StaffSession): Promise<void>;
+  getStaffSession(token: string): Promise<StaffSession | undefined>;
+  deleteStaffSession(token: string): Promise<void>;
+  logAudit(actor: string, action: string, detail: string): Promise<void>;
+  listAudit(limit: number): Promise<{ at: Date; actor: string; action: string; detail: string }[]>;
+}
