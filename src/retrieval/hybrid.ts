@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import hnswlib from 'hnswlib-node';
+import type { Chunk } from './knowledge.js';
+import { LexicalIndex } from './lexical.js';
+import type { Embedder } from './embeddings.js';
+
+export interface Hit {
+  doc: number;
+  chunk: Chunk;
+  score: number;
+  /** 0..1: how much of the question's substance this passage covers. */
+  confidence: number;
+}
+
+const FORMAT = 'hybrid-v1';
+
+/** BM25 over accented and folded terms, plus dense vectors in HNSW; persisted by content hash. */
+export class HybridIndex {
+  private constructor(
+    private chunks: Chunk[],
+    private lexical: LexicalIndex,
+    private vectors: hnswlib.HierarchicalNSW,
+    private embedder: Embedder,
+    /** True when the vectors were read from disk instead of computed. */
+    readonly reused: boolean,
+  ) {}
+
+  get size(): number {
+    return this.chunks.length;
+  }
+
+  /**
+   * Builds the index, or reads the vectors persisted in `dir` when the knowledge hash and the
+   * embedding model are unchanged. The lexical part is rebuilt in memory: it takes milliseconds.
+   */
+  static async open(chunks: Chunk[], knowledgeHash: string, embedder: Embedder, dir?: string): Promise<HybridIndex> {
+    const lexical = new LexicalIndex();
+    for (const c of chunks) lexical.add(`${c.title}\n${c.heading}`, c.text);
+    const hash = `${FORMAT}:${embedder.id}:${knowledgeHash}`;
+    const metaFile = dir && path.join(dir, 'meta.json');
+    const vecFile = dir && path.join(dir, 'vectors.hnsw');
+    if (metaFile && vecFile && fs.existsSync(metaFile) && fs.existsSync(vecFile)) {
+      const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { hash: string; dimensions: number; count: number };
+      if (meta.hash === hash && meta.count === chunks.length) {
+        const vectors = new hnswlib.HierarchicalNSW('cosine', meta.dimensions);
+        vectors.readIndexSync(vecFile);
+        vectors.setEf(64);
+        return new HybridIndex(chunks, lexical, vectors, embedder, true);
+      }
+    }
+    const embedded: number[][] = [];
+    for (let i = 0; i < chunks.length; i += 256) {
+      embedded.push(...(await embedder.embed(chunks.slice(i, i + 256).map((c) => `${c.title}. ${c.heading}. ${c.text}`))));
+    }
+    const dimensions = embedded[0]?.length ?? embedder.dimensions;
+    const vectors = new hnswlib.HierarchicalNSW('cosine', dimensions);
+    vectors.initIndex({ maxElements: Math.max(1, chunks.length), m: 16, efConstruction: 100, randomSeed: 42 });
+    embedded.forEach((v, i) => vectors.addPoint(v, i));
+    vectors.setEf(64);
+    if (dir && metaFile && vecFile) {
+      fs.mkdirSync(dir, { recursive: true });
+      // Write to temporary names, then rename: a crash mid-write leaves the old index or none.
+      vectors.writeIndexSync(`${vecFile}.tmp`);
+      fs.writeFileSync(`${metaFile}.tmp`, JSON.stringify({ hash, dimensions, count: chunks.length }));
+      fs.renameSync(`${vecFile}.tmp`, vecFile);
+      fs.renameSync(`${metaFile}.tmp`, metaFile);
+    }
+    return new HybridIndex(chunks, lexical, vectors, embedder, false);
+  }
+
+  async search(question: string, k = 3): Promise<Hit[]> {
+    const q = this.lexical.query(question);
+    const lex = this.lexical.search(q, 30);
+    const [qv] = await this.embedder.embed([question]);
+    const n = Math.min(30, this.vectors.getCurrentCount());
+    const dense = new Map<number, number>();
+    if (qv && n > 0) {
+      const r = this.vectors.searchKnn(qv, n);
+      r.neighbors.forEach((doc, i) => dense.set(doc, 1 - r.distances[i]!));
+    }
+    const top = lex[0]?.score || 1;
+    const candidates = new Set([...lex.map((h) => h.doc), ...dense.keys()]);
+    const lexScore = new Map(lex.map((h) => [h.doc, h.score / top]));
+    const hits: Hit[] = [];
+    for (const doc of candidates) {
+      const cos = dense.get(doc) ?? 0;
+      const score = 0.7 * (lexScore.get(doc) ?? 0) + 0.3 * cos;
+      hits.push({ doc, chunk: this.chunks[doc]!, score, confidence: 0 });
+    }
+    hits.sort((a, b) => b.score - a.score);
+    const best = hits.slice(0, k);
+    for (const h of best) {
+      const cov = this.lexical.coverage(q, h.doc);
+      h.confidence = 0.75 * cov.words + 0.25 * cov.pairs;
+    }
+    return best;
+  }
+}
