@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { Engine, type Activity, type Answerer } from './core/engine.js';
+import { Engine, type Activity } from './core/engine.js';
+import { createAnswerer } from './retrieval/index.js';
 import { Flows } from './dialog/flows.js';
 import { Participation, pseudonymSecret } from './participation/recorder.js';
 import { openStorage } from './storage/index.js';
@@ -28,7 +29,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const participation = new Participation(storage, await pseudonymSecret(storage, config.PSEUDONYM_SECRET));
 
   let ready = false;
-  const answerer: Answerer = { answer: async () => ({ found: false }) };
+  const answerer = await createAnswerer(config, log);
   const activities: Activity[] = [];
   const engine = new Engine({ flows, storage, answerer, participation, activities, maxTextLength: config.MAX_TEXT_LENGTH, log });
 
