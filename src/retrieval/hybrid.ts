@@ -24,7 +24,11 @@ export class HybridIndex {
     private embedder: Embedder,
     /** True when the vectors were read from disk instead of computed. */
     readonly reused: boolean,
-  ) {}
+  ) {
+    chunks.forEach((c, i) => this.articleDocs.set(c.articleId, [...(this.articleDocs.get(c.articleId) ?? []), i]));
+  }
+
+  private articleDocs = new Map<string, number[]>();
 
   get size(): number {
     return this.chunks.length;
@@ -91,8 +95,9 @@ export class HybridIndex {
     hits.sort((a, b) => b.score - a.score);
     const best = hits.slice(0, k);
     for (const h of best) {
-      const cov = this.lexical.coverage(q, h.doc);
-      h.confidence = 0.75 * cov.words + 0.25 * cov.pairs;
+      // Judge the topic against the whole article: a question may use words from its other sections.
+      const cov = this.lexical.coverage(q, this.articleDocs.get(h.chunk.articleId) ?? [h.doc]);
+      h.confidence = cov.words * (0.5 + 0.5 * cov.pairs);
     }
     return best;
   }

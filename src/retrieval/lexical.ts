@@ -11,13 +11,21 @@ export const STOPWORDS = new Set((
   'duoc khong a u ha huh di lai len xuong day kia nao gio ngay hom'
 ).split(' '));
 
+/** A topic word of the query, as typed and as matched. */
+export interface ContentWord {
+  folded: string;
+  /** Tone-keyed form when the user typed marks (and no typo was corrected): then marks must match too. */
+  accented?: string;
+  corrected: boolean;
+}
+
 export interface QueryTerms {
   /** term -> query weight */
   weights: Map<string, number>;
-  /** Folded content words after spelling correction, for the confidence measure. */
-  content: string[];
-  /** Folded content bigrams (adjacent content words). */
-  contentBigrams: string[];
+  /** Topic words after spelling correction, for the confidence measure. */
+  content: ContentWord[];
+  /** Adjacent topic-word pairs, as index terms (`f2:` or `a2:`). */
+  contentPairs: string[];
   hasMarks: boolean;
 }
 
@@ -108,7 +116,8 @@ export class LexicalIndex {
 
   /** Closest known syllable within one edit, most frequent first; undefined if none. */
   correct(word: string): string | undefined {
-    if (this.postings.has(`f:${word}`) || word.length < 3 || /\d/.test(word)) return undefined;
+    // Short words and stopwords are too ambiguous to correct; a typo rarely changes the first letter.
+    if (this.postings.has(`f:${word}`) || word.length < 4 || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
     const candidates = new Set<string>();
     for (const c of this.deletes.get(word) ?? []) candidates.add(c);
     for (const d of deletions(word)) {
@@ -116,7 +125,7 @@ export class LexicalIndex {
       for (const c of this.deletes.get(d) ?? []) candidates.add(c);
     }
     let best: string | undefined;
-    for (const c of candidates) if (withinOne(word, c) && (!best || this.df(`f:${c}`) > this.df(`f:${best}`))) best = c;
+    for (const c of candidates) if (c[0] === word[0] && withinOne(word, c) && (!best || this.df(`f:${c}`) > this.df(`f:${best}`))) best = c;
     return best;
   }
 
@@ -137,12 +146,19 @@ export class LexicalIndex {
         if (hasMarks) bump(`a2:${a.accented[i - 1]} ${a.accented[i]}`, stop && prevStop ? 0.1 : 0.5);
       }
     });
-    const content = folded.filter((w) => !STOPWORDS.has(w) && w.length > 1);
-    const contentBigrams: string[] = [];
-    for (let i = 1; i < folded.length; i++) {
-      if (!STOPWORDS.has(folded[i]!) && !STOPWORDS.has(folded[i - 1]!)) contentBigrams.push(`${folded[i - 1]} ${folded[i]}`);
-    }
-    return { weights, content: [...new Set(content)], contentBigrams: [...new Set(contentBigrams)], hasMarks };
+    const content: ContentWord[] = [];
+    const contentPairs: string[] = [];
+    folded.forEach((w, i) => {
+      if (STOPWORDS.has(w) || w.length < 2) return;
+      const corrected = w !== a.folded[i];
+      const marked = hasMarks && !corrected && a.accented[i] !== w;
+      if (!content.some((c) => c.folded === w)) content.push({ folded: w, accented: marked ? a.accented[i] : undefined, corrected });
+      const prev = folded[i - 1];
+      if (prev !== undefined && !STOPWORDS.has(prev)) {
+        contentPairs.push(hasMarks && !corrected && prev === a.folded[i - 1] ? `a2:${a.accented[i - 1]} ${a.accented[i]}` : `f2:${prev} ${w}`);
+      }
+    });
+    return { weights, content, contentPairs: [...new Set(contentPairs)], hasMarks };
   }
 
   /** Whether the document has the term; postings are in document order, so binary search. */
@@ -182,15 +198,19 @@ export class LexicalIndex {
    * Share of the query's topic words (idf-weighted) and topic word pairs found in the document:
    * an off-topic question matches a few common words of the knowledge base, not its substance.
    */
-  coverage(q: QueryTerms, doc: number): { words: number; pairs: number } {
+  coverage(q: QueryTerms, docs: number[]): { words: number; pairs: number } {
+    const has = (term: string) => docs.some((d) => this.contains(term, d));
     let have = 0;
     let all = 0;
     for (const w of q.content) {
-      const idf = this.postings.has(`f:${w}`) ? this.idf(`f:${w}`) : Math.log(1 + this.size);
+      const idf = this.postings.has(`f:${w.folded}`) ? this.idf(`f:${w.folded}`) : Math.log(1 + this.size);
       all += idf;
-      if (this.contains(`f:${w}`, doc)) have += idf;
+      if (!has(`f:${w.folded}`)) continue;
+      // "giá" typed with marks is not matched by "tham gia"; a corrected typo is weaker evidence.
+      if (w.accented) have += has(`a:${w.accented}`) ? idf : 0.2 * idf;
+      else have += w.corrected ? 0.7 * idf : idf;
     }
-    const pairsHave = q.contentBigrams.filter((b) => this.contains(`f2:${b}`, doc)).length;
-    return { words: all ? have / all : 0, pairs: q.contentBigrams.length ? pairsHave / q.contentBigrams.length : 1 };
+    const pairsHave = q.contentPairs.filter(has).length;
+    return { words: all ? have / all : 0, pairs: q.contentPairs.length ? pairsHave / q.contentPairs.length : 1 };
   }
 }

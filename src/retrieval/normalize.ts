@@ -21,7 +21,7 @@ const ABBREVIATIONS: Record<string, string> = {
   dc: 'được', dk: 'được', duoc: 'được', j: 'gì', gi: 'gì', ntn: 'như thế nào', nthe: 'như thế', bn: 'bao nhiêu',
   bnh: 'bao nhiêu', bh: 'bao giờ', bgio: 'bao giờ', ms: 'mới', mn: 'mọi người', ng: 'người', nguoi: 'người',
   vs: 'với', cx: 'cũng', cg: 'cũng', r: 'rồi', ns: 'nói', trc: 'trước', z: 'vậy', v: 'vậy',
-  mk: 'mật khẩu', pass: 'mật khẩu', password: 'mật khẩu', tk: 'tài khoản', acc: 'tài khoản',
+  mk: 'mình', mik: 'mình', hs: 'hồ sơ', fb: 'facebook', face: 'facebook', cty: 'công ty', dn: 'doanh nghiệp', pass: 'mật khẩu', password: 'mật khẩu', tk: 'tài khoản', acc: 'tài khoản',
   sdt: 'số điện thoại', dt: 'điện thoại', dthoai: 'điện thoại', cccd: 'căn cước công dân', cmnd: 'chứng minh nhân dân',
   dvc: 'dịch vụ công', dvctt: 'dịch vụ công trực tuyến', cntt: 'công nghệ thông tin', cds: 'chuyển đổi số',
   khcn: 'khoa học công nghệ', dmst: 'đổi mới sáng tạo', bdhvs: 'bình dân học vụ số',
