@@ -1,10 +1,14 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { Engine, type Activity } from './core/engine.js';
+import { Engine, ENGINE_TEXTS, type Activity } from './core/engine.js';
+import { loadQuizzes } from './quiz/bank.js';
+import { QuizActivity, QUIZ_TEXTS } from './quiz/activity.js';
+import { Directory } from './participation/directory.js';
+import { ProfileActivity, PROFILE_TEXTS } from './participation/profile-activity.js';
 import { createAnswerer } from './retrieval/index.js';
 import { Flows } from './dialog/flows.js';
 import { Participation, pseudonymSecret } from './participation/recorder.js';
@@ -23,21 +27,26 @@ export interface App {
 /** Builds every service from the config and starts listening. The composition root calls only this. */
 export async function startApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<App> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const flows = Flows.load(config.flowsDir);
+  const flows = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS]);
+  const quizzes = loadQuizzes(config.knowledgeDir);
+  const directory = Directory.load(config.knowledgeDir);
   const storage = await openStorage(config);
   await storage.migrate();
   const participation = new Participation(storage, await pseudonymSecret(storage, config.PSEUDONYM_SECRET));
 
   let ready = false;
   const answerer = await createAnswerer(config, log);
-  const activities: Activity[] = [];
+  const activities: Activity[] = [
+    new ProfileActivity({ flows, storage, participation, directory }),
+    new QuizActivity(quizzes, { flows, storage, participation, passRatio: config.QUIZ_PASS_RATIO }),
+  ];
   const engine = new Engine({ flows, storage, answerer, participation, activities, maxTextLength: config.MAX_TEXT_LENGTH, log });
 
   const channels: Channel[] = [createWebChat(engine, config.BODY_LIMIT_BYTES)];
   const { app } = createHttpServer({
     config, log, channels,
     isReady: async () => ready && (await storage.ping().then(() => true, () => false)),
-    publicDir: path.resolve('public'),
+    publicDir: fileURLToPath(new URL('../public', import.meta.url)),
   });
 
   const server = await new Promise<Server>((resolve, reject) => {

@@ -34,11 +34,11 @@ export interface Activity {
   readonly prefix: string;
   /** Flow actions this activity performs. */
   readonly actions: readonly string[];
-  /** The `state.mode.kind` values this activity owns. */
-  readonly modes: readonly string[];
   run(turn: Turn, action: string): Promise<void>;
   onPayload(turn: Turn, payload: string): Promise<void>;
-  /** Text typed while in this activity's mode; false hands the text back to the engine. */
+  /** Whether this activity is waiting for the user's typed answer. */
+  awaitsText(state: ConversationState): boolean;
+  /** Text typed while the activity waits; false hands the text back to the engine. */
   onText(turn: Turn, text: string): Promise<boolean>;
 }
 
@@ -51,6 +51,8 @@ export interface EngineDeps {
   maxTextLength: number;
   log: Logger;
 }
+
+export const ENGINE_TEXTS = ['answer.source', 'answer.feedback_question', 'answer.unknown', 'feedback.thanks', 'button.helpful', 'button.unhelpful', 'button.menu'] as const;
 
 // Nodes that always work, even in the middle of a quiz or a registration.
 const GLOBAL_NODES = new Set(['greeting', 'menu', 'help', 'my_data', 'delete_data']);
@@ -117,18 +119,17 @@ export class Engine {
 
   private async onText(turn: Turn, text: string): Promise<void> {
     const node = this.deps.flows.byPayloadOrTrigger({ text });
-    if (node && (GLOBAL_NODES.has(node.name) || !turn.state.mode)) return this.enterNode(turn, node);
-    const mode = turn.state.mode;
-    if (mode) {
-      const activity = this.deps.activities.find((a) => a.modes.includes(mode.kind));
-      if (activity && (await activity.onText(turn, text))) return;
+    if (node && GLOBAL_NODES.has(node.name)) return this.enterNode(turn, node);
+    for (const activity of this.deps.activities) {
+      if (activity.awaitsText(turn.state) && (await activity.onText(turn, text))) return;
     }
     if (node) return this.enterNode(turn, node);
     await this.answerQuestion(turn, text);
   }
 
   private async enterNode(turn: Turn, node: FlowNode): Promise<void> {
-    if (GLOBAL_NODES.has(node.name) && node.name !== 'my_data' && node.name !== 'delete_data') delete turn.state.mode;
+    // Leaving for the menu abandons a pending registration question; a quiz stays resumable.
+    if (GLOBAL_NODES.has(node.name)) delete turn.state.mode;
     if (!node.action) {
       turn.replies.push(this.deps.flows.reply(node));
       return;

@@ -4,14 +4,15 @@ import type { ChannelName } from '../core/messages.js';
 export interface ConversationState {
   /** Set once the greeting has been shown and the anonymous "reached" count recorded. */
   greeted?: boolean;
-  /** A multi-step activity in progress; absent when the user is at the menu or asking questions. */
-  mode?: QuizMode | RegisterMode | ConfirmDeleteMode;
+  /** A question the bot is waiting for (registration step, delete confirmation). */
+  mode?: RegisterMode | ConfirmDeleteMode;
+  /** The quiz attempt in progress; kept apart from `mode` so a detour to the menu can resume it. */
+  quiz?: QuizProgress;
   /** Time of the last inbound message (ms), for platform messaging windows. */
   lastSeenAt?: number;
 }
 
-export interface QuizMode {
-  kind: 'quiz';
+export interface QuizProgress {
   quizId: string;
   attemptId: string;
   /** Question indexes in this attempt's shuffled order. */
@@ -23,8 +24,6 @@ export interface QuizMode {
 export interface RegisterMode {
   kind: 'register';
   step: 'consent' | 'organisation' | 'unit';
-  /** Where to go after consent is given (e.g. back to the quiz result). */
-  then?: string;
 }
 export interface ConfirmDeleteMode {
   kind: 'confirm-delete';

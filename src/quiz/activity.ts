@@ -1,0 +1,177 @@
+import crypto from 'node:crypto';
+import type { Activity, Turn } from '../core/engine.js';
+import type { Button } from '../core/messages.js';
+import type { Flows } from '../dialog/flows.js';
+import type { Participation } from '../participation/recorder.js';
+import { fold, matchKey } from '../retrieval/normalize.js';
+import type { ConversationState, QuizProgress, Storage } from '../storage/types.js';
+import type { Quiz, QuizQuestion } from './bank.js';
+
+const LETTERS = ['A', 'B', 'C', 'D'];
+
+export const QUIZ_TEXTS = [
+  'quiz.choose', 'quiz.resume_button', 'quiz.start', 'quiz.question', 'quiz.correct', 'quiz.wrong', 'quiz.source', 'quiz.stale',
+  'quiz.not_understood', 'quiz.finished', 'quiz.passed', 'quiz.failed', 'quiz.register_hint', 'quiz.retake_button',
+  'quiz.other_button', 'quiz.unknown',
+] as const;
+
+function shuffle(n: number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = crypto.randomInt(i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/** Completion codes are short, unambiguous (no 0/O, 1/I) and unguessable. */
+function completionCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const pick = () => Array.from({ length: 4 }, () => alphabet[crypto.randomInt(alphabet.length)]).join('');
+  return `BDHVS-${pick()}-${pick()}`;
+}
+
+/**
+ * Typed answers: "B", "b", "2", "câu b", or the option's text with or without tone marks.
+ * Returns the option index, or undefined when the text is not an answer.
+ */
+export function parseTypedAnswer(text: string, options: string[]): number | undefined {
+  const key = matchKey(text).replace(/^(dap an|chon|cau|y)\s+/, '');
+  const letter = LETTERS.findIndex((l) => fold(l) === key);
+  if (letter >= 0 && letter < options.length) return letter;
+  const n = Number(key);
+  if (Number.isInteger(n) && n >= 1 && n <= options.length) return n - 1;
+  const byText = options.findIndex((o) => matchKey(o) === key);
+  if (byText >= 0) return byText;
+  // A long enough start of one option only ("cup may" for "Cúp máy, không chuyển tiền...").
+  const partial = options.map((o, i) => (key.length >= 4 && matchKey(o).startsWith(key) ? i : -1)).filter((i) => i >= 0);
+  return partial.length === 1 ? partial[0] : undefined;
+}
+
+export class QuizActivity implements Activity {
+  readonly prefix = 'QZ';
+  readonly actions = ['quiz.list'] as const;
+  private byId: Map<string, Quiz>;
+
+  constructor(
+    private quizzes: Quiz[],
+    private deps: { flows: Flows; storage: Storage; participation: Participation; passRatio: number },
+  ) {
+    this.byId = new Map(quizzes.map((q) => [q.id, q]));
+  }
+
+  awaitsText(state: ConversationState): boolean {
+    return Boolean(state.quiz) && !state.mode;
+  }
+
+  async run(turn: Turn): Promise<void> {
+    const { flows } = this.deps;
+    const buttons: Button[] = this.quizzes.map((q) => ({ title: q.title, payload: `QZ:start:${q.id}` }));
+    if (turn.state.quiz && this.byId.has(turn.state.quiz.quizId)) buttons.unshift({ title: flows.text('quiz.resume_button'), payload: 'QZ:resume' });
+    turn.replies.push({ text: flows.text('quiz.choose'), buttons });
+  }
+
+  async onPayload(turn: Turn, payload: string): Promise<void> {
+    const [, verb, ...rest] = payload.split(':');
+    if (verb === 'start') return this.start(turn, rest[0] ?? '');
+    if (verb === 'resume') return this.ask(turn);
+    if (verb === 'a') {
+      const [attemptId, position, option] = rest;
+      const p = turn.state.quiz;
+      if (!p || p.attemptId !== attemptId || p.position !== Number(position)) {
+        if (!p) return this.run(turn);
+        turn.replies.push({ text: this.deps.flows.text('quiz.stale') });
+        return this.ask(turn);
+      }
+      return this.answer(turn, Number(option));
+    }
+    return this.run(turn);
+  }
+
+  async onText(turn: Turn, text: string): Promise<boolean> {
+    const q = this.current(turn.state);
+    if (!q) return false;
+    const choice = parseTypedAnswer(text, q.question.options);
+    if (choice === undefined) return false;
+    await this.answer(turn, choice);
+    return true;
+  }
+
+  private current(state: ConversationState): { quiz: Quiz; question: QuizQuestion; progress: QuizProgress } | undefined {
+    const progress = state.quiz;
+    const quiz = progress && this.byId.get(progress.quizId);
+    const index = progress?.order[progress.position];
+    const question = quiz && index !== undefined ? quiz.questions[index] : undefined;
+    return quiz && question && progress ? { quiz, question, progress } : undefined;
+  }
+
+  private async start(turn: Turn, quizId: string): Promise<void> {
+    const quiz = this.byId.get(quizId);
+    if (!quiz) {
+      turn.replies.push({ text: this.deps.flows.text('quiz.unknown') });
+      return this.run(turn);
+    }
+    turn.state.quiz = { quizId, attemptId: crypto.randomBytes(4).toString('hex'), order: shuffle(quiz.questions.length), position: 0, correct: 0 };
+    await this.deps.participation.record(turn, 'quiz_started', { quizId });
+    turn.replies.push({ text: this.deps.flows.text('quiz.start', { title: quiz.title, intro: quiz.intro }) });
+    await this.ask(turn);
+  }
+
+  private async ask(turn: Turn): Promise<void> {
+    const c = this.current(turn.state);
+    if (!c) {
+      delete turn.state.quiz;
+      return this.run(turn);
+    }
+    const { quiz, question, progress } = c;
+    const lines = question.options.map((o, i) => `${LETTERS[i]}. ${o}`);
+    turn.replies.push({
+      text: `${this.deps.flows.text('quiz.question', { n: progress.position + 1, total: quiz.questions.length, question: question.question })}\n${lines.join('\n')}`,
+      buttons: question.options.map((_, i) => ({ title: LETTERS[i]!, payload: `QZ:a:${progress.attemptId}:${progress.position}:${i}` })),
+    });
+  }
+
+  private async answer(turn: Turn, option: number): Promise<void> {
+    const { flows } = this.deps;
+    const c = this.current(turn.state)!;
+    const { quiz, question, progress } = c;
+    const right = option === question.answer - 1;
+    if (right) progress.correct++;
+    const feedback = right
+      ? flows.text('quiz.correct', { explanation: question.explanation })
+      : flows.text('quiz.wrong', { letter: LETTERS[question.answer - 1]!, option: question.options[question.answer - 1]!, explanation: question.explanation });
+    turn.replies.push({ text: `${feedback}\n${flows.text('quiz.source', { source: question.source ?? quiz.source })}` });
+    progress.position++;
+    if (progress.position < progress.order.length) return this.ask(turn);
+    await this.finish(turn, quiz, progress);
+  }
+
+  private async finish(turn: Turn, quiz: Quiz, progress: QuizProgress): Promise<void> {
+    const { flows, storage, participation, passRatio } = this.deps;
+    const total = quiz.questions.length;
+    const needed = Math.ceil(passRatio * total);
+    const passed = progress.correct >= needed;
+    delete turn.state.quiz;
+    await participation.record(turn, 'quiz_completed', { quizId: quiz.id, score: progress.correct, total, passed });
+    const lines = [flows.text('quiz.finished', { score: progress.correct, total, percent: Math.round((100 * progress.correct) / total) })];
+    if (passed) {
+      const code = completionCode();
+      const profile = await storage.getProfile(turn.userKey);
+      await storage.saveCompletionCode({ code, quizId: quiz.id, score: progress.correct, total, at: turn.inbound.receivedAt, userKey: profile ? turn.userKey : null });
+      lines.push(flows.text('quiz.passed', { code }));
+    } else {
+      lines.push(flows.text('quiz.failed', { needed }));
+    }
+    const buttons: Button[] = [
+      { title: flows.text('quiz.retake_button'), payload: `QZ:start:${quiz.id}` },
+      { title: flows.text('quiz.other_button'), payload: 'QUIZ' },
+    ];
+    if (!(await storage.getProfile(turn.userKey))) {
+      lines.push(flows.text('quiz.register_hint'));
+      const register = flows.menuButtons().find((b) => b.payload === 'REGISTER');
+      if (register) buttons.push(register);
+    }
+    buttons.push({ title: flows.text('button.menu'), payload: 'MENU' });
+    turn.replies.push({ text: lines.join('\n\n'), buttons });
+  }
+}
