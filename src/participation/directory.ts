@@ -33,7 +33,14 @@ export class Directory {
 
   findOrganisation(text: string): Organisation | undefined {
     const key = matchKey(text);
-    return this.organisations.find((o) => o.code === key || matchKey(o.name) === key)
-      ?? this.organisations.find((o) => key.length >= 3 && matchKey(o.name).includes(key));
+    const exact = this.organisations.find((o) => o.code === key || matchKey(o.name) === key);
+    if (exact || !key) return exact;
+    // "phu nu", "hoi phu nu", "thanh nien": every typed word is in exactly one organisation's name.
+    const typed = key.split(' ');
+    const matches = this.organisations.filter((o) => {
+      const words = new Set(matchKey(o.name).split(' '));
+      return typed.every((w) => words.has(w));
+    });
+    return matches.length === 1 ? matches[0] : undefined;
   }
 }

@@ -41,8 +41,11 @@ export function parseTypedAnswer(text: string, options: string[]): number | unde
   if (letter >= 0 && letter < options.length) return letter;
   const n = Number(key);
   if (Number.isInteger(n) && n >= 1 && n <= options.length) return n - 1;
-  const byText = options.findIndex((o) => matchKey(o) === key);
-  if (byText >= 0) return byText;
+  // Exact text first ("dichvucong.gov.vn" vs "dichvucong-gov.vn" differ only in punctuation), then loosely.
+  const exact = options.findIndex((o) => fold(o).trim() === fold(text).trim());
+  if (exact >= 0) return exact;
+  const loose = options.map((o, i) => (matchKey(o) === key ? i : -1)).filter((i) => i >= 0);
+  if (loose.length === 1) return loose[0];
   // A long enough start of one option only ("cup may" for "Cúp máy, không chuyển tiền...").
   const partial = options.map((o, i) => (key.length >= 4 && matchKey(o).startsWith(key) ? i : -1)).filter((i) => i >= 0);
   return partial.length === 1 ? partial[0] : undefined;

@@ -1,0 +1,202 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type ChatReply, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => { t = await startTestApp(); });
+afterAll(async () => { await t.stop(); });
+
+const post = (body: string, type = 'application/json') =>
+  fetch(`${t.url}/api/chat`, { method: 'POST', headers: { 'content-type': type }, body });
+const payloads = (replies: ChatReply[]) => replies.flatMap((r) => r.buttons.map((b) => b.payload));
+const db = () => new Database(path.join(t.dataDir, 'bot.sqlite'), { readonly: true });
+
+describe('service endpoints', () => {
+  it('reports health and readiness', async () => {
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${t.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('serves the web chat page', async () => {
+    const res = await fetch(`${t.url}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/Trợ lý Bình dân học vụ số/);
+  });
+});
+
+describe('POST /api/chat', () => {
+  it('greets on /start with the main menu', async () => {
+    const replies = await t.chat('greet-1', { text: '/start' });
+    expect(replies[0]!.text).toMatch(/Xin chào/);
+    expect(payloads(replies)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
+  });
+
+  it('follows menu buttons', async () => {
+    expect((await t.chat('menu-1', { payload: 'HELP' }))[0]!.text).toMatch(/Cách dùng trợ lý/);
+    expect((await t.chat('menu-1', { payload: 'ASK' }))[0]!.text).toMatch(/gõ câu hỏi/);
+    expect(payloads(await t.chat('menu-1', { payload: 'QUIZ' }))).toContain('QZ:start:lua-dao');
+    expect(payloads(await t.chat('menu-1', { text: 'MENU' }))).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
+  });
+
+  it('answers a first-time question at once, with its source', async () => {
+    const replies = await t.chat('q-1', { text: 'binh dan hoc vu so la gi' });
+    expect(replies[0]!.text).toMatch(/Bình dân học vụ số/);
+    expect(replies[0]!.text).toMatch(/Nguồn: /);
+    expect(payloads(replies)).toEqual(['FB:yes', 'FB:no', 'MENU']);
+  });
+
+  it('says it does not know, offers the menu and records the question for staff', async () => {
+    const replies = await t.chat('q-2', { text: 'giá vàng hôm nay bao nhiêu' });
+    expect(replies[0]!.text).toMatch(/^Xin lỗi, tôi chưa có thông tin về "giá vàng hôm nay bao nhiêu"/);
+    expect(payloads(replies)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
+    const d = db();
+    expect(d.prepare("SELECT text FROM unanswered WHERE text = 'giá vàng hôm nay bao nhiêu'").all()).toHaveLength(1);
+    d.close();
+  });
+
+  it('refuses an overlong text politely', async () => {
+    const replies = await t.chat('long-1', { text: 'a'.repeat(2500) });
+    expect(replies[0]!.text).toMatch(/dài quá \(2500 ký tự\)/);
+  });
+
+  it('tells stickers and unknown buttons apart from questions', async () => {
+    expect((await t.chat('unk-1', { payload: 'NO_SUCH_BUTTON' }))[0]!.text).toMatch(/chưa hiểu/);
+  });
+
+  it('rejects bad bodies with JSON errors and keeps serving', async () => {
+    const big = await post(JSON.stringify({ userId: 'x', text: 'a'.repeat(70 * 1024) }));
+    expect(big.status).toBe(413);
+    const malformed = await post('{"userId": "x", "text": ');
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.code).toBe('malformed_json');
+    for (const body of [{}, { userId: 'x' }, { text: 'hi' }, { userId: '', text: 'hi' }, { userId: 'x', text: 1 }, { userId: 'x', text: 'a', extra: 1 }, []]) {
+      const res = await post(JSON.stringify(body));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await res.json()).error.code).toBe('invalid_request');
+    }
+    expect((await post('userId=x', 'application/x-www-form-urlencoded')).status).toBe(400);
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('quiz', () => {
+  it('runs a whole quiz with buttons and typed answers, then scores it', async () => {
+    const start = await t.chat('quiz-1', { payload: 'QZ:start:mat-khau' });
+    expect(start[0]!.text).toMatch(/Bài “/);
+    let question = start.at(-1)!;
+    let answered = 0;
+    while (question.buttons.some((b) => b.payload.startsWith('QZ:a:'))) {
+      // Alternate between pressing a button and typing the letter.
+      const replies = answered % 2 === 0
+        ? await t.chat('quiz-1', { payload: question.buttons[0]!.payload })
+        : await t.chat('quiz-1', { text: 'b' });
+      expect(replies[0]!.text).toMatch(/^(✅ Đúng rồi!|❌ Chưa đúng\. Đáp án đúng là [A-D]\.)/);
+      expect(replies[0]!.text).toMatch(/Nguồn: /);
+      answered++;
+      question = replies.at(-1)!;
+    }
+    expect(answered).toBe(12);
+    expect(question.text).toMatch(/Bạn trả lời đúng \d+\/12 câu/);
+    expect(payloads([question])).toContain('QZ:start:mat-khau');
+    const d = db();
+    const done = d.prepare("SELECT * FROM events WHERE type = 'quiz_completed' AND quiz_id = 'mat-khau'").all() as { total: number; user_key: string | null }[];
+    d.close();
+    expect(done).toHaveLength(1);
+    expect(done[0]!.total).toBe(12);
+    // No consent given: the result is counted, but not tied to a person.
+    expect(done[0]!.user_key).toBeNull();
+  });
+
+  it('passes with all answers right and issues a completion code staff can find', async () => {
+    const replies = await t.chat('quiz-2', { payload: 'QZ:start:vneid' });
+    const { loadQuizzes } = await import('../../src/quiz/bank.js');
+    const quiz = loadQuizzes('knowledge').find((q) => q.id === 'vneid')!;
+    let last = replies.at(-1)!;
+    for (let i = 0; i < quiz.questions.length; i++) {
+      const text = last.text.split('\n')[0]!.replace(/^Câu \d+\/\d+: /, '');
+      const q = quiz.questions.find((x) => x.question === text)!;
+      // Typed as the option's text without tone marks.
+      const answer = q.options[q.answer - 1]!.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd');
+      const r = await t.chat('quiz-2', { text: answer });
+      expect(r[0]!.text).toMatch(/^✅/);
+      last = r.at(-1)!;
+    }
+    const code = /Mã hoàn thành của bạn: (BDHVS-[A-Z0-9]{4}-[A-Z0-9]{4})/.exec(last.text)?.[1];
+    expect(code).toBeDefined();
+    const d = db();
+    expect(d.prepare('SELECT score, total FROM completion_codes WHERE code = ?').get(code)).toEqual({ score: 12, total: 12 });
+    d.close();
+  });
+
+  it('ignores a stale button from an earlier question', async () => {
+    const first = (await t.chat('quiz-3', { payload: 'QZ:start:du-lieu' })).at(-1)!;
+    await t.chat('quiz-3', { payload: first.buttons[0]!.payload });
+    const again = await t.chat('quiz-3', { payload: first.buttons[1]!.payload });
+    expect(again[0]!.text).toMatch(/Câu đó đã qua rồi/);
+    expect(again[1]!.text).toMatch(/^Câu 2\/12/);
+  });
+});
+
+describe('consent and personal data', () => {
+  it('stores nothing personal when consent is refused', async () => {
+    await t.chat('c-1', { payload: 'REGISTER' });
+    const r = await t.chat('c-1', { text: 'khong dong y' });
+    expect(r[0]!.text).toMatch(/không lưu thông tin cá nhân/);
+    await t.chat('c-1', { text: 'vneid la gi' });
+    expect((await t.chat('c-1', { text: 'Dữ liệu của tôi' }))[0]!.text).toMatch(/không lưu thông tin cá nhân nào/);
+    const d = db();
+    expect(d.prepare('SELECT COUNT(*) n FROM profiles').get()).toEqual({ n: 0 });
+    expect(d.prepare('SELECT COUNT(*) n FROM events WHERE user_key IS NOT NULL').get()).toEqual({ n: 0 });
+    d.close();
+  });
+
+  it('registers organisation and commune typed without marks, shows and deletes them', async () => {
+    await t.chat('c-2', { payload: 'REGISTER' });
+    await t.chat('c-2', { payload: 'REG:consent:yes' });
+    expect((await t.chat('c-2', { text: 'hoi phu nu' }))[0]!.text).toMatch(/xã\/phường nào/);
+    expect((await t.chat('c-2', { text: 'xa sin suoi ho' }))[0]!.text).toBe('Đã ghi nhận: Hội Liên hiệp Phụ nữ, Sin Suối Hồ. Cảm ơn bạn đã tham gia phong trào!');
+    await t.chat('c-2', { text: 'nghị quyết 57 là gì' });
+    const mine = (await t.chat('c-2', { text: 'du lieu cua toi' }))[0]!.text;
+    expect(mine).toMatch(/Hội Liên hiệp Phụ nữ/);
+    let d = db();
+    const key = (d.prepare('SELECT user_key FROM profiles').get() as { user_key: string }).user_key;
+    expect(key).not.toMatch(/c-2/);
+    expect(d.prepare("SELECT COUNT(*) n FROM events WHERE user_key = ? AND organisation = 'Hội Liên hiệp Phụ nữ'").get(key)).toEqual({ n: 2 });
+    d.close();
+
+    expect((await t.chat('c-2', { text: 'Xóa dữ liệu của tôi' }))[0]!.text).toMatch(/có chắc muốn xóa/);
+    expect((await t.chat('c-2', { payload: 'REG:delete:yes' }))[0]!.text).toMatch(/Đã xóa/);
+    d = db();
+    expect(d.prepare('SELECT COUNT(*) n FROM profiles').get()).toEqual({ n: 0 });
+    expect(d.prepare('SELECT COUNT(*) n FROM events WHERE user_key = ?').get(key)).toEqual({ n: 0 });
+    // The anonymous counts stay.
+    expect((d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'registration'").get() as { n: number }).n).toBeGreaterThanOrEqual(1);
+    d.close();
+  });
+
+  it('asks again for a commune it does not know', async () => {
+    await t.chat('c-3', { payload: 'REGISTER' });
+    await t.chat('c-3', { text: 'đồng ý' });
+    await t.chat('c-3', { payload: 'REG:org:doan' });
+    const r = await t.chat('c-3', { text: 'Hà Nội' });
+    expect(r[0]!.text).toMatch(/chưa tìm thấy xã\/phường “Hà Nội”/);
+    expect(r[0]!.buttons).toHaveLength(39);
+  });
+});
+
+describe('restart', () => {
+  it('keeps conversation state across a restart: a quiz resumes where it was', async () => {
+    const first = (await t.chat('r-1', { payload: 'QZ:start:thanh-toan' })).at(-1)!;
+    await t.chat('r-1', { payload: first.buttons[0]!.payload });
+    await t.restart();
+    const list = await t.chat('r-1', { payload: 'QUIZ' });
+    expect(list[0]!.buttons[0]!.payload).toBe('QZ:resume');
+    const resumed = await t.chat('r-1', { payload: 'QZ:resume' });
+    expect(resumed[0]!.text).toMatch(/^Câu 2\/12/);
+    // And a returning user is not greeted (or counted) again.
+    const d = db();
+    expect(d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'contact'").get()).toEqual({ n: new Set(['greet-1', 'menu-1', 'q-1', 'q-2', 'long-1', 'unk-1', 'quiz-1', 'quiz-2', 'quiz-3', 'c-1', 'c-2', 'c-3', 'r-1']).size });
+    d.close();
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { analyse, fold, matchKey, toneKey } from '../../src/retrieval/normalize.js';
+
+describe('Vietnamese normalisation', () => {
+  it('treats NFC and NFD input alike', () => {
+    const nfc = 'Bình dân học vụ số'.normalize('NFC');
+    const nfd = nfc.normalize('NFD');
+    expect(nfd).not.toBe(nfc);
+    expect(analyse(nfd)).toEqual(analyse(nfc));
+  });
+
+  it('ignores old versus new tone placement', () => {
+    expect(toneKey('hoà')).toBe(toneKey('hòa'));
+    expect(toneKey('thuý')).toBe(toneKey('thúy'));
+    expect(toneKey('uỷ')).toBe(toneKey('ủy'));
+    expect(toneKey('hoà')).not.toBe(toneKey('hoá'));
+  });
+
+  it('folds marks and đ for input typed without tone marks', () => {
+    expect(fold('Đổi mới sáng tạo')).toBe('doi moi sang tao');
+    expect(analyse('Chuyển đổi số').folded).toEqual(analyse('chuyen doi so').folded);
+  });
+
+  it('expands teencode only where it was typed without marks', () => {
+    expect(matchKey('ko đc j')).toBe('khong duoc gi');
+    expect(matchKey('dc ntn')).toBe('duoc nhu the nao');
+    expect(matchKey('sdt cccd dvc')).toBe('so dien thoai can cuoc cong dan dich vu cong');
+    expect(analyse('giá').folded).toEqual(['gia']);
+  });
+
+  it('drops punctuation and case', () => {
+    expect(matchKey('  Hỏi-đáp!!! ')).toBe('hoi dap');
+  });
+});

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { KnowledgeAnswerer, LlmComposer } from '../../src/retrieval/answerer.js';
+import { HashingEmbedder } from '../../src/retrieval/embeddings.js';
+import { HybridIndex } from '../../src/retrieval/hybrid.js';
+import { loadArticles } from '../../src/retrieval/knowledge.js';
+import { tempDir } from '../helpers/app.js';
+
+const log = pino({ level: 'silent' });
+let index: HybridIndex;
+
+beforeAll(async () => {
+  const { chunks, hash } = loadArticles('knowledge');
+  index = await HybridIndex.open(chunks, hash, new HashingEmbedder());
+});
+
+async function topArticle(q: string): Promise<string | undefined> {
+  const hits = await index.search(q, 3);
+  return hits[0] && hits[0].confidence >= 0.5 ? hits[0].chunk.articleId : undefined;
+}
+
+describe('retrieval over the shipped knowledge base', () => {
+  it('finds the same article with marks, without marks, in NFD and in teencode', async () => {
+    const expected = 'kns-vneid-muc-2';
+    expect(await topArticle('Làm tài khoản VNeID mức 2 ở đâu?')).toBe(expected);
+    expect(await topArticle('lam tai khoan vneid muc 2 o dau')).toBe(expected);
+    expect(await topArticle('Làm tài khoản VNeID mức 2 ở đâu?'.normalize('NFD'))).toBe(expected);
+    expect(await topArticle('lm tk vneid muc 2 o dau v')).toBe(expected);
+  });
+
+  it('corrects a one-letter typo', async () => {
+    expect(await topArticle('bao cao phong trao thi dua gui so noi vu truoc ngayy nao')).toBe('lai-chau-bao-cao-hang-nam');
+  });
+
+  it('refuses questions outside the knowledge base instead of answering from an unrelated passage', async () => {
+    for (const q of ['giá vàng hôm nay bao nhiêu', 'kết quả bóng đá tối qua', 'cach nau thang co', 'dự báo thời tiết ngày mai']) {
+      expect(await topArticle(q), q).toBeUndefined();
+    }
+  });
+
+  it('answers with the passage and names the source', async () => {
+    const answerer = new KnowledgeAnswerer(index, { minConfidence: 0.5, maxChars: 900, log });
+    const r = await answerer.answer('Nghị quyết 57 do ai ban hành?');
+    expect(r.found).toBe(true);
+    if (r.found) {
+      expect(r.source).toMatch(/57/);
+      expect(r.text.length).toBeLessThanOrEqual(1000);
+    }
+  });
+});
+
+describe('index persistence', () => {
+  it('reuses the stored index while knowledge is unchanged and rebuilds when it changes', async () => {
+    const knowledge = tempDir();
+    fs.mkdirSync(path.join(knowledge, 'articles'));
+    const write = (body: string) => fs.writeFileSync(path.join(knowledge, 'articles', 'a.md'),
+      `---\nid: a\ntitle: "Thử"\nsource: "Nguồn thử"\nupdated: 2026-11-27\ntags: []\n---\n# Thử\n\n## Mật khẩu mạnh là gì?\n\n${body}\n`);
+    const dataDir = tempDir();
+    const open = () => {
+      const { chunks, hash } = loadArticles(knowledge);
+      return HybridIndex.open(chunks, hash, new HashingEmbedder(), dataDir);
+    };
+    write('Mật khẩu mạnh dài ít nhất 12 ký tự, có chữ hoa, chữ thường, số và ký hiệu.');
+    expect((await open()).reused).toBe(false);
+    expect((await open()).reused).toBe(true);
+    write('Mật khẩu mạnh không dùng ngày sinh hay số điện thoại.');
+    const changed = await open();
+    expect(changed.reused).toBe(false);
+    const [hit] = await changed.search('mat khau manh khong dung ngay sinh');
+    expect(hit?.chunk.text).toMatch(/ngày sinh/);
+  });
+});
+
+describe('optional LLM composition', () => {
+  let server: http.Server;
+  let url = '';
+  let mode: 'ok' | 'fail' | 'hang' = 'ok';
+  const requests: { messages: { role: string; content: string }[] }[] = [];
+
+  beforeAll(async () => {
+    // A local OpenAI-compatible server: POST /v1/chat/completions.
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        requests.push(JSON.parse(body));
+        if (mode === 'hang') return;
+        if (mode === 'fail') {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ error: { message: 'boom', type: 'server_error' } }));
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({
+          id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'fake',
+          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Câu trả lời tổng hợp từ tài liệu.' } }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(() => { server.closeAllConnections(); server.close(); });
+
+  const answerer = () => new KnowledgeAnswerer(index, {
+    minConfidence: 0.5, maxChars: 900, log,
+    composer: new LlmComposer({ apiKey: 'test-key', baseURL: url, model: 'fake', timeoutMs: 1000 }),
+  });
+
+  it('composes from the retrieved passages only', async () => {
+    mode = 'ok';
+    const r = await answerer().answer('Nghị quyết 57 do ai ban hành?');
+    expect(r.found && r.text).toBe('Câu trả lời tổng hợp từ tài liệu.');
+    const prompt = requests.at(-1)!.messages.map((m) => m.content).join('\n');
+    expect(prompt).toMatch(/Nghị quyết 57/);
+  });
+
+  it('falls back to the extractive answer when the model fails or times out', async () => {
+    for (const m of ['fail', 'hang'] as const) {
+      mode = m;
+      const r = await answerer().answer('Nghị quyết 57 do ai ban hành?');
+      expect(r.found).toBe(true);
+      expect(r.found && r.text).not.toBe('Câu trả lời tổng hợp từ tài liệu.');
+      expect(r.found && r.text.length).toBeGreaterThan(50);
+    }
+  });
+
+  it('does not call the model for questions it cannot answer', async () => {
+    mode = 'ok';
+    const before = requests.length;
+    expect((await answerer().answer('giá vàng hôm nay')).found).toBe(false);
+    expect(requests.length).toBe(before);
+  });
+});
