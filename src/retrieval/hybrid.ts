@@ -9,8 +9,18 @@ export interface Hit {
   doc: number;
   chunk: Chunk;
   score: number;
-  /** 0..1: how much of the question's substance this passage covers. */
+  /** 0..1: how likely this passage answers the question (see `confidence`). */
   confidence: number;
+  features?: ConfidenceFeatures;
+}
+
+export interface ConfidenceFeatures {
+  chunkWords: number;
+  articleWords: number;
+  articlePairs: number;
+  cosine: number;
+  bm25: number;
+  contentWords: number;
 }
 
 const FORMAT = 'hybrid-v1';
@@ -94,11 +104,31 @@ export class HybridIndex {
     }
     hits.sort((a, b) => b.score - a.score);
     const best = hits.slice(0, k);
+    const bestCos = Math.max(0, ...dense.values());
     for (const h of best) {
-      // Judge the topic against the whole article: a question may use words from its other sections.
-      const cov = this.lexical.coverage(q, this.articleDocs.get(h.chunk.articleId) ?? [h.doc]);
-      h.confidence = cov.words * (0.5 + 0.5 * cov.pairs);
+      const chunk = this.lexical.coverage(q, [h.doc]);
+      // Judge the topic against the whole article too: a question may use words from its other sections.
+      const article = this.lexical.coverage(q, this.articleDocs.get(h.chunk.articleId) ?? [h.doc]);
+      h.features = { chunkWords: chunk.words, articleWords: article.words, articlePairs: article.pairs,
+        cosine: bestCos, bm25: lex[0]?.score ?? 0, contentWords: q.content.length };
+      h.confidence = confidence(h.features);
     }
     return best;
   }
+}
+
+/**
+ * Probability that the best passage really answers the question: a logistic model over coverage,
+ * dense similarity and BM25 strength, fitted on tests/eval by `npm run eval -- --fit`, which also
+ * reports 5-fold cross-validated accuracy (at 0.7: 91.9% top-1 on topic, 92.7% of off-topic refused).
+ */
+export const CONFIDENCE_WEIGHTS = [-6.577, 2.701, 2.232, 0.954, 1.491, 1.033, -0.242];
+
+export function confidenceInputs(f: ConfidenceFeatures): number[] {
+  return [1, f.chunkWords, f.articleWords, f.articlePairs, f.cosine, Math.log1p(f.bm25), Math.min(f.contentWords, 8) / 8];
+}
+
+export function confidence(f: ConfidenceFeatures, weights = CONFIDENCE_WEIGHTS): number {
+  const z = confidenceInputs(f).reduce((sum, x, i) => sum + x * weights[i]!, 0);
+  return 1 / (1 + Math.exp(-z));
 }

@@ -10,7 +10,7 @@ import MiniSearch from 'minisearch';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { loadArticles } from '../../src/retrieval/knowledge.js';
-import { HybridIndex } from '../../src/retrieval/hybrid.js';
+import { HybridIndex, confidence, confidenceInputs, type ConfidenceFeatures } from '../../src/retrieval/hybrid.js';
 import { HashingEmbedder } from '../../src/retrieval/embeddings.js';
 
 interface Question { q: string; expect: string | null; style: string; file: string }
@@ -23,14 +23,14 @@ const { chunks, hash } = loadArticles(config.knowledgeDir);
 const known = new Set(chunks.map((c) => c.articleId));
 for (const q of questions) if (q.expect && !known.has(q.expect)) throw new Error(`${q.file}: "${q.q}" expects unknown article ${q.expect}`);
 
-interface Ranked { articles: string[]; confidence: number }
+interface Ranked { articles: string[]; confidence: number; features?: ConfidenceFeatures }
 
 async function rankOurs(): Promise<Ranked[]> {
   const index = await HybridIndex.open(chunks, hash, new HashingEmbedder());
   const out: Ranked[] = [];
   for (const q of questions) {
     const hits = await index.search(q.q, 10);
-    out.push({ articles: [...new Set(hits.map((h) => h.chunk.articleId))], confidence: hits[0]?.confidence ?? 0 });
+    out.push({ articles: [...new Set(hits.map((h) => h.chunk.articleId))], confidence: hits[0]?.confidence ?? 0, features: hits[0]?.features });
   }
   return out;
 }
@@ -107,4 +107,31 @@ if (process.argv.includes('--misses')) {
     const ok = q.expect === null ? r.confidence < threshold : r.articles[0] === q.expect && r.confidence >= threshold;
     if (!ok) console.log(`MISS [${q.style}] ${q.q} -> expected ${q.expect}, got ${r.articles[0]} (c=${r.confidence.toFixed(2)})`);
   });
+}
+
+if (process.argv.includes('--fit')) {
+  // Logistic regression of "the top passage is the right one" (on-topic, right article = 1; off-topic = 0;
+  // on-topic with a wrong article is left out), with 5-fold cross-validation so the numbers are honest.
+  const rows = questions.map((q, i) => ({ q, r: ours[i]! })).filter(({ q, r }) => r.features && (q.expect === null || r.articles[0] === q.expect));
+  const fit = (data: typeof rows): number[] => {
+    let w = new Array<number>(7).fill(0);
+    for (let it = 0; it < 4000; it++) {
+      const g = new Array<number>(w.length).fill(0);
+      for (const { q, r } of data) {
+        const x = confidenceInputs(r.features!);
+        const p = 1 / (1 + Math.exp(-x.reduce((s, v, i) => s + v * w[i]!, 0)));
+        x.forEach((v, i) => (g[i]! += (p - (q.expect === null ? 0 : 1)) * v));
+      }
+      w = w.map((wi, i) => wi - 0.1 * (g[i]! / data.length + 0.001 * wi));
+    }
+    return w;
+  };
+  const cv = questions.map(() => 0);
+  for (let f = 0; f < 5; f++) {
+    const w = fit(rows.filter((_, i) => i % 5 !== f));
+    questions.forEach((_, i) => { if (i % 5 === f && ours[i]!.features) cv[i] = confidence(ours[i]!.features!, w); });
+  }
+  const cvRanked = ours.map((r, i) => ({ ...r, confidence: cv[i]! }));
+  report('5-fold cross-validated confidence', cvRanked, threshold);
+  console.log(`\nweights fitted on all questions: [${fit(rows).map((x) => x.toFixed(3)).join(', ')}]`);
 }

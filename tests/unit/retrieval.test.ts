@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 async function topArticle(q: string): Promise<string | undefined> {
   const hits = await index.search(q, 3);
-  return hits[0] && hits[0].confidence >= 0.5 ? hits[0].chunk.articleId : undefined;
+  return hits[0] && hits[0].confidence >= 0.7 ? hits[0].chunk.articleId : undefined;
 }
 
 describe('retrieval over the shipped knowledge base', () => {
@@ -43,7 +43,7 @@ describe('retrieval over the shipped knowledge base', () => {
   });
 
   it('answers with the passage and names the source', async () => {
-    const answerer = new KnowledgeAnswerer(index, { minConfidence: 0.5, maxChars: 900, log });
+    const answerer = new KnowledgeAnswerer(index, { minConfidence: 0.7, maxChars: 900, log });
     const r = await answerer.answer('Nghị quyết 57 do ai ban hành?');
     expect(r.found).toBe(true);
     if (r.found) {
@@ -107,7 +107,7 @@ describe('optional LLM composition', () => {
   afterAll(() => { server.closeAllConnections(); server.close(); });
 
   const answerer = () => new KnowledgeAnswerer(index, {
-    minConfidence: 0.5, maxChars: 900, log,
+    minConfidence: 0.7, maxChars: 900, log,
     composer: new LlmComposer({ apiKey: 'test-key', baseURL: url, model: 'fake', timeoutMs: 1000 }),
   });
 
