@@ -16,6 +16,7 @@ import { openStorage } from './storage/index.js';
 import { createWebChat } from './channels/webchat.js';
 import type { Channel } from './channels/channel.js';
 import { createHttpServer } from './http/server.js';
+import { createAdminRouter } from './admin/index.js';
 
 export interface App {
   url: string;
@@ -47,6 +48,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     config, log, channels,
     isReady: async () => ready && (await storage.ping().then(() => true, () => false)),
     publicDir: fileURLToPath(new URL('../public', import.meta.url)),
+    extraRouters: [createAdminRouter({ config, storage, directory, log })],
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
