@@ -15,6 +15,7 @@ import { Participation, pseudonymSecret } from './participation/recorder.js';
 import { openStorage } from './storage/index.js';
 import { createWebChat } from './channels/webchat.js';
 import type { Channel } from './channels/channel.js';
+import { createPlatformChannels, type PlatformChannelOptions } from './channels/index.js';
 import { createHttpServer } from './http/server.js';
 import { createAdminRouter } from './admin/index.js';
 
@@ -26,7 +27,9 @@ export interface App {
 }
 
 /** Builds every service from the config and starts listening. The composition root calls only this. */
-export async function startApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<App> {
+export async function startApp(
+  config: Config, log: Logger = createLogger(config.LOG_LEVEL), options: { channels?: PlatformChannelOptions } = {},
+): Promise<App> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const flows = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS]);
   const quizzes = loadQuizzes(config.knowledgeDir);
@@ -44,6 +47,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const engine = new Engine({ flows, storage, answerer, participation, activities, maxTextLength: config.MAX_TEXT_LENGTH, log });
 
   const channels: Channel[] = [createWebChat(engine, config.BODY_LIMIT_BYTES)];
+  channels.push(...createPlatformChannels({ config, engine, storage, log }, options.channels));
   const { app } = createHttpServer({
     config, log, channels,
     isReady: async () => ready && (await storage.ping().then(() => true, () => false)),

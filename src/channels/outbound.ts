@@ -1,0 +1,299 @@
+import crypto from 'node:crypto';
+import type { Engine } from '../core/engine.js';
+import type { ChannelName, Inbound, Reply } from '../core/messages.js';
+import type { Logger } from '../log.js';
+import type { Storage } from '../storage/types.js';
+
+/**
+ * Shared outbound machinery for the platform channels: per-user ordering, a token bucket per platform,
+ * retries with exponential backoff + jitter that honour Retry-After, bounded attempts and failure records.
+ */
+
+export interface OutboundOptions {
+  /** Attempts per call, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A platform asking us to wait longer than this is treated as a give-up, so one user's queue never stalls for hours. */
+  maxRetryAfterMs: number;
+  /** Milliseconds per second of a Retry-After value (tests shrink it instead of sleeping real seconds). */
+  retryAfterUnitMs: number;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  /** Token bucket: sustained calls per second and burst size, per platform. */
+  ratePerSecond: number;
+  burst: number;
+  /** How long stop() waits for acknowledged work before abandoning retries. */
+  drainTimeoutMs: number;
+  /** Observes each scheduled retry (tests check Retry-After handling without timing). */
+  onRetry?: (info: { channel: ChannelName; method: string; attempt: number; delayMs: number; code?: string | number }) => void;
+}
+
+export const DEFAULT_OUTBOUND: OutboundOptions = {
+  maxAttempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000,
+  retryAfterUnitMs: 1000,
+  timeoutMs: 10_000,
+  ratePerSecond: 20,
+  burst: 20,
+  drainTimeoutMs: 10_000,
+};
+
+/** A failed platform call, classified by the channel that made it. */
+export class SendError extends Error {
+  constructor(
+    readonly code: string | number,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`send failed: ${code}`);
+  }
+}
+
+/** Thrown when the call was abandoned because the channel is stopping. */
+class AbortedError extends Error {
+  constructor() {
+    super('aborted');
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortedError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Retry-After header: delta-seconds (scaled by `unitMs`) or an HTTP date. */
+export function parseRetryAfter(value: unknown, unitMs: number): number | undefined {
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * unitMs);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Compares secrets in constant time, whatever their lengths. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = crypto.createHash('sha256').update(a).digest();
+  const hb = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** Parses a raw webhook body; undefined when it is not a JSON object. */
+export function parseJsonBody(body: unknown): Record<string, unknown> | undefined {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+  try {
+    const v: unknown = JSON.parse(buf.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function rawBuffer(body: unknown): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+export class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(private rate: number, private capacity: number) {
+    this.tokens = capacity;
+  }
+
+  async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.rate);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000), signal);
+    }
+  }
+}
+
+/** One platform's sender: ordering per user, rate limit, retries, failure records. */
+export class Outbound {
+  readonly options: OutboundOptions;
+  readonly stats = { sent: 0, retried: 0, failed: 0 };
+  private chains = new Map<string, Promise<void>>();
+  private bucket: TokenBucket;
+  private abort = new AbortController();
+  private failureWrites: Promise<void> = Promise.resolve();
+
+  constructor(readonly channel: ChannelName, private storage: Storage, private log: Logger, options: Partial<OutboundOptions> = {}) {
+    this.options = { ...DEFAULT_OUTBOUND, ...options };
+    this.bucket = new TokenBucket(this.options.ratePerSecond, this.options.burst);
+  }
+
+  /** Milliseconds for a platform's "retry after N seconds". */
+  seconds(n: number): number {
+    return Math.round(n * this.options.retryAfterUnitMs);
+  }
+
+  /** Runs `task` after every earlier task of the same key (one user); never rejects. */
+  inOrder(key: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(task).catch((err: unknown) => {
+      this.log.error({ channel: this.channel, err: describe(err) }, 'message processing failed');
+    });
+    this.chains.set(key, next);
+    void next.finally(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  /**
+   * Calls the platform with rate limiting and retries. `fn` throws SendError to classify a failure;
+   * anything else counts as a network error (retryable). After the last attempt the failure is logged
+   * and recorded, and the error is rethrown for the caller to stop its batch.
+   */
+  async call<T>(method: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const o = this.options;
+    for (let attempt = 1; ; attempt++) {
+      let error: SendError;
+      try {
+        await this.bucket.take(this.abort.signal);
+        const signal = AbortSignal.any([AbortSignal.timeout(o.timeoutMs), this.abort.signal]);
+        const result = await fn(signal);
+        this.stats.sent++;
+        return result;
+      } catch (e) {
+        if (e instanceof AbortedError || this.abort.signal.aborted) {
+          error = new SendError('aborted_at_shutdown', false);
+        } else {
+          error = e instanceof SendError ? e : new SendError(networkCode(e), true);
+        }
+      }
+      let delayMs = error.retryAfterMs ?? this.backoff(attempt);
+      if (!error.retryable || attempt >= o.maxAttempts || delayMs > o.maxRetryAfterMs) {
+        await this.recordFailure(method, error, attempt);
+        throw error;
+      }
+      delayMs = Math.max(0, delayMs);
+      this.stats.retried++;
+      o.onRetry?.({ channel: this.channel, method, attempt, delayMs, code: error.code });
+      this.log.debug({ channel: this.channel, method, attempt, delayMs, code: error.code }, 'outbound call will be retried');
+      try {
+        await sleep(delayMs, this.abort.signal);
+      } catch {
+        const aborted = new SendError('aborted_at_shutdown', false);
+        await this.recordFailure(method, aborted, attempt);
+        throw aborted;
+      }
+    }
+  }
+
+  /** Exponential backoff with jitter: 50–100 % of base·2^(n-1), capped. */
+  private backoff(attempt: number): number {
+    const { baseDelayMs, maxDelayMs } = this.options;
+    const d = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(d * (0.5 + Math.random() * 0.5));
+  }
+
+  private async recordFailure(method: string, error: SendError, attempts: number): Promise<void> {
+    this.stats.failed++;
+    // Ids and codes only: message text never goes to the log at info/warn.
+    this.log.warn({ channel: this.channel, method, attempts, code: error.code, failures: this.stats.failed }, 'outbound call failed, giving up');
+    const key = `outbound.failures.${this.channel}`;
+    const write = this.failureWrites.then(async () => {
+      const prev = safeParse(await this.storage.getSetting(key)) as { count?: number } | undefined;
+      await this.storage.setSetting(key, JSON.stringify({
+        count: (prev?.count ?? 0) + 1, lastAt: new Date().toISOString(), lastMethod: method, lastCode: String(error.code),
+      }));
+    }).catch(() => undefined);
+    this.failureWrites = write;
+    await write;
+  }
+
+  /** Waits for acknowledged work; after the timeout, pending retries are abandoned. */
+  async drain(): Promise<void> {
+    const timer = setTimeout(() => this.abort.abort(), this.options.drainTimeoutMs);
+    timer.unref();
+    try {
+      while (this.chains.size) await Promise.allSettled([...this.chains.values()]);
+      await this.failureWrites;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function safeParse(s: string | undefined): unknown {
+  if (!s) return undefined;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+function networkCode(e: unknown): string {
+  const x = e as { code?: unknown; name?: unknown };
+  if (typeof x?.code === 'string') return x.code;
+  if (typeof x?.name === 'string') return x.name;
+  return 'network_error';
+}
+
+/** A loggable summary of an error without request bodies, URLs or headers (they hold tokens and text). */
+export function describe(err: unknown): { name?: string; code?: unknown; message?: string } {
+  if (err instanceof SendError) return { name: 'SendError', code: err.code };
+  if (err instanceof Error) return { name: err.name, code: (err as { code?: unknown }).code, message: err.message.slice(0, 200) };
+  return { message: String(err).slice(0, 200) };
+}
+
+const SORRY = 'Xin lỗi, tôi đang gặp sự cố nên chưa trả lời được. Bạn vui lòng thử lại sau ít phút.';
+
+export interface TurnJob {
+  userId: string;
+  /** The platform's message/update id; a second delivery with the same id is dropped. */
+  messageId: string;
+  /** Builds the inbound message once the id is claimed (so button memory is read in order). */
+  inbound: () => Omit<Inbound, 'channel' | 'userId' | 'messageId' | 'receivedAt'>;
+  /** Runs after the claim, before the engine (e.g. answering a Telegram callback query). */
+  onClaimed?: () => Promise<void>;
+  deliver: (replies: Reply[]) => Promise<void>;
+}
+
+/**
+ * Claims the platform id, hands the message to the engine and delivers the replies, all in the
+ * user's order: the next message of the same user starts only after this one's replies went out.
+ */
+export function answerInOrder(
+  deps: { outbound: Outbound; storage: Storage; engine: Engine; log: Logger },
+  job: TurnJob,
+): Promise<void> {
+  const { outbound, storage, engine, log } = deps;
+  const channel = outbound.channel;
+  return outbound.inOrder(job.userId, async () => {
+    if (!(await storage.claimMessage(channel, job.messageId))) {
+      log.debug({ channel, messageId: job.messageId }, 'duplicate delivery dropped');
+      return;
+    }
+    await job.onClaimed?.().catch(() => undefined);
+    let replies: Reply[];
+    try {
+      replies = await engine.handle({ ...job.inbound(), channel, userId: job.userId, messageId: job.messageId, receivedAt: new Date() });
+    } catch (err) {
+      log.error({ channel, messageId: job.messageId, err: describe(err) }, 'engine failed on a message');
+      replies = [{ text: SORRY }];
+    }
+    if (replies.length) await job.deliver(replies);
+  });
+}

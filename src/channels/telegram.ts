@@ -1,0 +1,185 @@
+import express from 'express';
+import { Telegraf, TelegramError } from 'telegraf';
+import type { Button, Reply } from '../core/messages.js';
+import { sendError } from '../http/errors.js';
+import type { Channel } from './channel.js';
+import type { PlatformDeps, PlatformChannelOptions } from './index.js';
+import { answerInOrder, describe, Outbound, parseJsonBody, safeEqual, SendError, sleep } from './outbound.js';
+import { ButtonMemory, splitText, utf8Length, withNumberedButtons } from './render.js';
+
+export const TELEGRAM_TEXT_LIMIT = 4096;
+const CALLBACK_DATA_MAX_BYTES = 64;
+const MAX_INLINE_BUTTONS = 100;
+
+interface TgUser { id: number }
+interface TgChat { id: number; type: string }
+interface TgMessage { message_id: number; chat: TgChat; from?: TgUser; text?: string }
+interface TgCallbackQuery { id: string; from: TgUser; message?: TgMessage; data?: string }
+interface TgUpdate { update_id: number; message?: TgMessage; callback_query?: TgCallbackQuery }
+
+interface TgPart { text: string; reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] } }
+
+/** Renders one reply: inline keyboard on the last part, or a numbered list when a payload is too long for callback_data. */
+export function renderTelegram(reply: Reply, limit: number): { parts: TgPart[]; numbered?: Button[] } {
+  const buttons = reply.buttons ?? [];
+  const fits = buttons.length <= MAX_INLINE_BUTTONS && buttons.every((b) => utf8Length(b.payload) <= CALLBACK_DATA_MAX_BYTES && b.payload.length > 0);
+  const text = buttons.length && !fits ? withNumberedButtons(reply.text, buttons) : reply.text;
+  const parts: TgPart[] = splitText(text, limit).map((t) => ({ text: t }));
+  if (buttons.length && fits) {
+    // One button per row: Vietnamese titles are long and phones are narrow.
+    parts[parts.length - 1]!.reply_markup = { inline_keyboard: buttons.map((b) => [{ text: b.title, callback_data: b.payload }]) };
+  }
+  return { parts, numbered: buttons.length && !fits ? buttons : undefined };
+}
+
+function isUpdate(v: unknown): v is TgUpdate {
+  return !!v && typeof v === 'object' && Number.isSafeInteger((v as TgUpdate).update_id);
+}
+
+/** Telegram bot: webhook at /webhooks/telegram when TELEGRAM_WEBHOOK_SECRET is set, otherwise long polling. */
+export function createTelegramChannel(deps: PlatformDeps, options: PlatformChannelOptions = {}): Channel | undefined {
+  const { config, engine, storage, log } = deps;
+  const token = config.TELEGRAM_BOT_TOKEN;
+  if (!token) {
+    log.info({ channel: 'telegram' }, 'channel off: TELEGRAM_BOT_TOKEN is not set');
+    return undefined;
+  }
+  const bot = new Telegraf(token, { telegram: { apiRoot: config.TELEGRAM_API_ROOT, webhookReply: false } });
+  const outbound = new Outbound('telegram', storage, log, { ratePerSecond: 25, burst: 30, ...options.outbound });
+  const memory = new ButtonMemory();
+  const limit = options.textLimit?.telegram ?? TELEGRAM_TEXT_LIMIT;
+  const secret = config.TELEGRAM_WEBHOOK_SECRET;
+
+  const classify = (e: unknown): SendError => {
+    if (e instanceof SendError) return e;
+    if (e instanceof TelegramError) {
+      if (e.code === 429) return new SendError(429, true, outbound.seconds(e.parameters?.retry_after ?? 1));
+      return new SendError(e.code, e.code >= 500);
+    }
+    return new SendError((e as { name?: string })?.name ?? 'network_error', true);
+  };
+  // Telegraf types its signal as the abort-controller shim; node-fetch accepts the native one at run time.
+  type TgSignal = NonNullable<Parameters<typeof bot.telegram.callApi>[2]>['signal'];
+  const sig = (signal: AbortSignal) => ({ signal: signal as unknown as TgSignal });
+  const api = <T>(method: string, fn: (signal: AbortSignal) => Promise<T>) =>
+    outbound.call(method, (signal) => fn(signal).catch((e: unknown) => { throw classify(e); }));
+
+  async function deliver(chatId: string, replies: Reply[]): Promise<void> {
+    let numbered: Button[] | undefined;
+    for (const reply of replies) {
+      const rendered = renderTelegram(reply, limit);
+      numbered = rendered.numbered;
+      for (const part of rendered.parts) {
+        await api('sendMessage', (signal) => bot.telegram.callApi('sendMessage', { chat_id: chatId, text: part.text, ...(part.reply_markup ? { reply_markup: part.reply_markup } : {}) }, sig(signal)));
+      }
+    }
+    memory.offer(chatId, { numbered });
+  }
+
+  function onUpdate(update: TgUpdate): void {
+    const { message, callback_query: cq } = update;
+    const messageId = String(update.update_id);
+    if (message) {
+      // Private chats only: in groups the bot would answer everyone's chatter.
+      if (message.chat?.type !== 'private') return;
+      const userId = String(message.chat.id);
+      const text = typeof message.text === 'string' ? normaliseCommand(message.text) : undefined;
+      void answerInOrder({ outbound, storage, engine, log }, {
+        userId, messageId,
+        inbound: () => {
+          const payload = memory.resolve(userId, text);
+          return payload ? { payload } : text !== undefined ? { text } : { unsupported: true };
+        },
+        deliver: (replies) => deliver(userId, replies).catch(() => undefined),
+      });
+    } else if (cq && typeof cq.id === 'string') {
+      const chat = cq.message?.chat;
+      if (chat && chat.type !== 'private') return;
+      const userId = String(chat?.id ?? cq.from.id);
+      void answerInOrder({ outbound, storage, engine, log }, {
+        userId, messageId,
+        // Every callback gets an answer, or the button keeps spinning.
+        onClaimed: () => api('answerCallbackQuery', (signal) => bot.telegram.callApi('answerCallbackQuery', { callback_query_id: cq.id }, sig(signal))).then(() => undefined),
+        inbound: () => (cq.data ? { payload: cq.data } : { unsupported: true }),
+        deliver: (replies) => deliver(userId, replies).catch(() => undefined),
+      });
+    }
+    // Other update kinds (edited messages, polls, membership changes) are not part of the conversation.
+  }
+
+  const router = express.Router();
+  if (secret) {
+    router.post('/webhooks/telegram', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), (req, res) => {
+      const got = req.get('x-telegram-bot-api-secret-token');
+      if (!got) return sendError(res, 401, 'unauthorized', 'Missing secret token');
+      if (!safeEqual(got, secret)) return sendError(res, 403, 'forbidden', 'Wrong secret token');
+      const body = parseJsonBody(req.body);
+      if (!body) return sendError(res, 400, 'malformed_json', 'Request body is not valid JSON');
+      res.sendStatus(200);
+      if (isUpdate(body)) onUpdate(body);
+    });
+  }
+
+  const polling = new AbortController();
+  let pollLoop: Promise<void> | undefined;
+
+  async function poll(): Promise<void> {
+    const signal = polling.signal;
+    let offset = 0;
+    let failures = 0;
+    try {
+      // Telegram refuses getUpdates while a webhook is set.
+      await bot.telegram.callApi('deleteWebhook', { drop_pending_updates: false }, sig(signal));
+    } catch (e) {
+      if (signal.aborted) return;
+      log.warn({ channel: 'telegram', err: describe(classify(e)) }, 'deleteWebhook failed; polling anyway');
+    }
+    while (!signal.aborted) {
+      try {
+        const updates = await bot.telegram.callApi('getUpdates', { timeout: options.telegramPollTimeoutSec ?? 50, offset, allowed_updates: ['message', 'callback_query'] }, sig(signal));
+        failures = 0;
+        for (const u of updates as unknown[]) {
+          if (!isUpdate(u)) continue;
+          offset = Math.max(offset, u.update_id + 1);
+          onUpdate(u);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        const err = classify(e);
+        if (err.code === 401 || err.code === 404) {
+          log.error({ channel: 'telegram', code: err.code }, 'bot token rejected; long polling stopped');
+          return;
+        }
+        failures++;
+        const delay = err.retryAfterMs ?? Math.min(outbound.options.maxDelayMs, outbound.options.baseDelayMs * 2 ** Math.min(failures, 10));
+        log.warn({ channel: 'telegram', code: err.code, delayMs: delay }, 'getUpdates failed; retrying');
+        await sleep(delay, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  return {
+    name: 'telegram',
+    router,
+    async start() {
+      if (secret) {
+        log.info({ channel: 'telegram', mode: 'webhook' }, 'channel on');
+      } else {
+        log.info({ channel: 'telegram', mode: 'polling' }, 'channel on (no TELEGRAM_WEBHOOK_SECRET: long polling)');
+        pollLoop = poll().catch((err: unknown) => log.error({ channel: 'telegram', err: describe(err) }, 'polling crashed'));
+      }
+    },
+    async stop() {
+      polling.abort();
+      await pollLoop;
+      await outbound.drain();
+    },
+  };
+}
+
+/** "/start@my_bot" -> "/start"; "/start abc" (deep link) -> "/start". */
+function normaliseCommand(text: string): string {
+  const m = text.match(/^\/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s|$)/);
+  if (!m) return text;
+  return m[1]!.toLowerCase() === 'start' ? '/start' : text.replace(/^(\/[A-Za-z0-9_]+)@[A-Za-z0-9_]+/, '$1');
+}

@@ -1,0 +1,125 @@
+import type http from 'node:http';
+import { FakeServer, type FakeRequest, type FakeResponse } from './fake-server.js';
+
+export const TG_TOKEN = '123456:TEST-token_abc';
+
+export interface TgSent {
+  chat_id: string | number;
+  text: string;
+  reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
+}
+
+/** A Telegram Bot API fake: POST {root}/bot<token>/<method>, answers like the real API. */
+export class FakeTelegram {
+  readonly server: FakeServer;
+  /** Successful sendMessage calls, in arrival order. */
+  readonly sent: TgSent[] = [];
+  readonly answered: string[] = [];
+  private updates: Record<string, unknown>[] = [];
+  private waiting: (() => void)[] = [];
+  private messageId = 100;
+
+  constructor(readonly token = TG_TOKEN) {
+    this.server = new FakeServer((r, res) => this.handle(r, res));
+  }
+
+  static async start(token?: string): Promise<FakeTelegram> {
+    const f = new FakeTelegram(token);
+    await f.server.listen();
+    return f;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  calls(method: string): FakeRequest[] {
+    return this.server.requests.filter((r) => r.path.endsWith(`/${method}`));
+  }
+
+  /** The next `times` calls of `method` fail with `response`. */
+  fail(method: string, response: FakeResponse, times = 1): void {
+    this.server.fail((r) => r.path.endsWith(`/${method}`), response, times);
+  }
+
+  /** Queues an update for getUpdates (long polling). */
+  pushUpdate(update: Record<string, unknown>): void {
+    this.updates.push(update);
+    for (const w of this.waiting.splice(0)) w();
+  }
+
+  close(): Promise<void> {
+    for (const w of this.waiting.splice(0)) w();
+    return this.server.close();
+  }
+
+  private async handle(r: FakeRequest, res: http.ServerResponse): Promise<FakeResponse> {
+    const m = r.path.match(/^\/bot([^/]+)\/(\w+)$/);
+    if (!m) return { status: 404, json: { ok: false, error_code: 404, description: 'Not Found' } };
+    if (m[1] !== this.token) return { status: 401, json: { ok: false, error_code: 401, description: 'Unauthorized' } };
+    const b = r.body;
+    switch (m[2]) {
+      case 'getMe':
+        return ok({ id: 7000000001, is_bot: true, first_name: 'TestBot', username: 'test_bot' });
+      case 'setWebhook':
+      case 'deleteWebhook':
+        return ok(true);
+      case 'answerCallbackQuery':
+        this.answered.push(String(b.callback_query_id));
+        return ok(true);
+      case 'sendMessage': {
+        const text = String(b.text ?? '');
+        if (!text || text.length > 4096) return bad('Bad Request: message text is empty or too long');
+        const kb = (b.reply_markup as TgSent['reply_markup'])?.inline_keyboard ?? [];
+        if (kb.flat().some((k) => Buffer.byteLength(k.callback_data, 'utf8') > 64 || !k.callback_data)) return bad('Bad Request: BUTTON_DATA_INVALID');
+        this.sent.push(b as unknown as TgSent);
+        return ok({ message_id: ++this.messageId, chat: { id: b.chat_id, type: 'private' }, date: Math.floor(Date.now() / 1000), text });
+      }
+      case 'getUpdates': {
+        const offset = Number(b.offset ?? 0);
+        this.updates = this.updates.filter((u) => Number(u.update_id) >= offset);
+        if (!this.updates.length && b.limit === undefined) {
+          // Long poll: hold the request until an update arrives or a short while passes.
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 200);
+            this.waiting.push(() => { clearTimeout(t); resolve(); });
+            res.once('close', () => { clearTimeout(t); resolve(); });
+          });
+        }
+        return ok(this.updates.filter((u) => Number(u.update_id) >= offset));
+      }
+      default:
+        return bad(`Bad Request: method ${m[2]} not faked`);
+    }
+  }
+}
+
+function ok(result: unknown): FakeResponse {
+  return { json: { ok: true, result } };
+}
+function bad(description: string): FakeResponse {
+  return { status: 400, json: { ok: false, error_code: 400, description } };
+}
+
+let nextUpdateId = 500000001;
+export function tgTextUpdate(text: string, chatId = 123456789, updateId = nextUpdateId++): Record<string, unknown> {
+  const entities = text.startsWith('/') ? [{ offset: 0, length: text.split(' ')[0]!.length, type: 'bot_command' }] : undefined;
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId % 100000, from: { id: chatId, is_bot: false, first_name: 'An' },
+      chat: { id: chatId, first_name: 'An', type: 'private' }, date: Math.floor(Date.now() / 1000), text, ...(entities ? { entities } : {}),
+    },
+  };
+}
+
+export function tgCallbackUpdate(data: string, chatId = 123456789, updateId = nextUpdateId++): Record<string, unknown> {
+  return {
+    update_id: updateId,
+    callback_query: {
+      id: `43820000000${updateId}`, from: { id: chatId, is_bot: false, first_name: 'An' },
+      message: { message_id: 12, from: { id: 7000000001, is_bot: true, first_name: 'TestBot', username: 'test_bot' }, chat: { id: chatId, type: 'private' }, date: Math.floor(Date.now() / 1000), text: 'Chọn' },
+      chat_instance: '-5000000000000000001', data,
+    },
+  };
+}
