@@ -102,7 +102,7 @@ export interface Bot {
   /** Every log line (JSON), debug and up. */
   logs: Record<string, unknown>[];
   retries: { channel: string; method: string; attempt: number; delayMs: number; code?: string | number }[];
-  post(path: string, body: string | Buffer, headers?: Record<string, string>): Promise<Response>;
+  post(path: string, body: string, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;
 }
 
