@@ -176,22 +176,40 @@ export class LexicalIndex {
     return false;
   }
 
+  private acc = new Float64Array(0);
+
   /** Top documents by BM25 for the query terms. */
   search(q: QueryTerms, limit: number): { doc: number; score: number }[] {
     const avg = this.totalLen / Math.max(1, this.size);
-    const scores = new Map<number, number>();
+    if (this.acc.length < this.size) this.acc = new Float64Array(this.size * 2);
+    const acc = this.acc;
+    const touched: number[] = [];
     for (const [term, weight] of q.weights) {
       const p = this.postings.get(term);
       if (!p) continue;
       const idf = this.idf(term) * weight;
-      for (let i = 0; i < p.docs.length; i++) {
-        const d = p.docs[i]!;
-        const tf = p.tfs[i]!;
-        const s = (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * this.docLen[d]!) / avg));
-        scores.set(d, (scores.get(d) ?? 0) + s);
+      const { docs, tfs } = p;
+      for (let i = 0; i < docs.length; i++) {
+        const d = docs[i]!;
+        const tf = tfs[i]!;
+        if (acc[d] === 0) touched.push(d);
+        acc[d]! += (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * this.docLen[d]!) / avg));
       }
     }
-    return [...scores].map(([doc, score]) => ({ doc, score })).sort((x, y) => y.score - x.score).slice(0, limit);
+    // Partial selection: keep the best `limit` without sorting every touched document.
+    const top: { doc: number; score: number }[] = [];
+    for (const d of touched) {
+      const score = acc[d]!;
+      acc[d] = 0;
+      if (top.length === limit && score <= top[limit - 1]!.score) continue;
+      let i = Math.min(top.length, limit - 1);
+      top[i] = { doc: d, score };
+      while (i > 0 && top[i - 1]!.score < score) {
+        [top[i - 1], top[i]] = [top[i]!, top[i - 1]!];
+        i--;
+      }
+    }
+    return top;
   }
 
   /**
