@@ -15,6 +15,8 @@ export class FakeTelegram {
   /** Successful sendMessage calls, in arrival order. */
   readonly sent: TgSent[] = [];
   readonly answered: string[] = [];
+  /** The last setWebhook parameters. */
+  webhook?: Record<string, unknown>;
   private updates: Record<string, unknown>[] = [];
   private waiting: (() => void)[] = [];
   private messageId = 100;
@@ -62,8 +64,13 @@ export class FakeTelegram {
       case 'getMe':
         return ok({ id: 7000000001, is_bot: true, first_name: 'TestBot', username: 'test_bot' });
       case 'setWebhook':
-      case 'deleteWebhook':
+        this.webhook = b;
         return ok(true);
+      case 'deleteWebhook':
+        this.webhook = undefined;
+        return ok(true);
+      case 'getWebhookInfo':
+        return ok({ url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: 0 });
       case 'answerCallbackQuery':
         this.answered.push(String(b.callback_query_id));
         return ok(true);

@@ -3,7 +3,7 @@ import { openStorage } from '../../src/storage/index.js';
 import { loadConfig } from '../../src/config.js';
 import { FakeTelegram, TG_TOKEN, tgCallbackUpdate, tgTextUpdate } from '../helpers/fake-telegram.js';
 import { infoLogs, startBot, type Bot } from '../helpers/fake-server.js';
-import { waitFor } from '../helpers/wait.js';
+import { runScript, waitFor } from '../helpers/wait.js';
 import type { PlatformChannelOptions } from '../../src/channels/index.js';
 
 const SECRET = 'tg_webhook-Secret_123';
@@ -135,5 +135,21 @@ describe('Telegram channel (long polling)', () => {
     await waitFor(() => fake.sent.length >= 1, 'polled reply');
     expect(fake.sent[0]!.text).toContain('Xin chào');
     expect(fake.calls('deleteWebhook')).toHaveLength(1);
+  });
+});
+
+describe('npm run setup:telegram', () => {
+  it('sets the webhook to PUBLIC_BASE_URL/webhooks/telegram with the secret token', async () => {
+    const { stdout } = await runScript('scripts/setup-telegram.ts', {
+      TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url, PUBLIC_BASE_URL: 'https://bot.example.vn/',
+    });
+    expect(fake.webhook).toMatchObject({ url: 'https://bot.example.vn/webhooks/telegram', secret_token: SECRET });
+    expect(stdout).toContain('Đã đặt webhook');
+  });
+
+  it('explains what is missing instead of calling Telegram', async () => {
+    const r = await runScript('scripts/setup-telegram.ts', { TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_API_ROOT: fake.url }).catch((e: { code: number; stderr: string }) => e);
+    expect(r).toMatchObject({ code: 2 });
+    expect((r as { stderr: string }).stderr).toContain('TELEGRAM_WEBHOOK_SECRET, PUBLIC_BASE_URL');
   });
 });
