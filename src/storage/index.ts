@@ -5,7 +5,8 @@ import type { Storage } from './types.js';
 
 export async function openStorage(config: Config): Promise<Storage> {
   if (config.DATABASE_URL) {
-    throw new Error('DATABASE_URL: PostgreSQL storage is not available yet');
+    const { PostgresStorage } = await import('./postgres.js');
+    return new PostgresStorage(config.DATABASE_URL);
   }
   return new SqliteStorage(path.join(config.dataDir, 'bot.sqlite'));
 }

@@ -26,7 +26,7 @@ const MIGRATIONS: string[] = [
 ];
 
 interface EventRow {
-  id: number; at: number; type: string; channel: string; user_key: string | null; organisation: string | null;
+  id: number | string; at: number | string; type: string; channel: string; user_key: string | null; organisation: string | null;
   unit: string | null; quiz_id: string | null; score: number | null; total: number | null; passed: number | null;
 }
 
@@ -142,7 +142,7 @@ export class SqliteStorage implements Storage {
       const rows = stmt.all(...params, last, pageSize) as EventRow[];
       for (const r of rows) yield eventFromRow(r);
       if (rows.length < pageSize) return;
-      last = rows[rows.length - 1]!.id;
+      last = Number(rows[rows.length - 1]!.id);
     }
   }
 

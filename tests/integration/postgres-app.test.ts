@@ -1,0 +1,32 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const schema = `app_${crypto.randomBytes(4).toString('hex')}`;
+const admin = new pg.Client({ connectionString: PG_URL });
+let t: TestApp;
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  t = await startTestApp({ DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` });
+});
+afterAll(async () => {
+  await t?.stop();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+});
+
+describe('the bot on PostgreSQL (DATABASE_URL)', () => {
+  it('chats, records and keeps state across a restart', async () => {
+    expect((await t.chat('pg-1', { text: 'xin chào' }))[0]!.text).toMatch(/Xin chào/);
+    const q = (await t.chat('pg-1', { payload: 'QZ:start:lua-dao' })).at(-1)!;
+    await t.chat('pg-1', { payload: q.buttons[0]!.payload });
+    await t.restart();
+    expect((await t.chat('pg-1', { payload: 'QZ:resume' }))[0]!.text).toMatch(/^Câu 2\/12/);
+    const { rows } = await admin.query(`SELECT type, COUNT(*)::int AS n FROM ${schema}.events GROUP BY type ORDER BY type`);
+    expect(rows).toEqual([{ type: 'contact', n: 1 }, { type: 'quiz_started', n: 1 }]);
+  });
+});

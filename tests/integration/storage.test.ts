@@ -1,0 +1,100 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PostgresStorage } from '../../src/storage/postgres.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import type { Storage } from '../../src/storage/types.js';
+import { tempDir } from '../helpers/app.js';
+
+// The machine's PostgreSQL (trust auth, database "test"); each run gets its own schema.
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const schema = `t_${crypto.randomBytes(4).toString('hex')}`;
+const admin = new pg.Client({ connectionString: PG_URL });
+afterAll(async () => {
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+  await admin.end().catch(() => undefined);
+});
+
+const stores: [string, () => Promise<Storage>][] = [
+  ['SQLite', async () => new SqliteStorage(path.join(tempDir(), 'bot.sqlite'))],
+  ['PostgreSQL', async () => {
+    await admin.connect().catch(() => undefined);
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    return new PostgresStorage(`${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  }],
+];
+
+describe.each(stores)('%s storage', (_name, open) => {
+  let s: Storage;
+  it('migrates, twice without harm', async () => {
+    s = await open();
+    await s.migrate();
+    await s.migrate();
+    await s.ping();
+  });
+
+  it('keeps conversation state', async () => {
+    expect(await s.getState('web:a')).toBeUndefined();
+    await s.saveState('web:a', { greeted: true, quiz: { quizId: 'x', attemptId: 'y', order: [2, 0, 1], position: 1, correct: 1 } });
+    expect((await s.getState('web:a'))?.quiz?.order).toEqual([2, 0, 1]);
+  });
+
+  it('claims a platform message id once', async () => {
+    expect(await s.claimMessage('zalo', 'm1')).toBe(true);
+    expect(await s.claimMessage('zalo', 'm1')).toBe(false);
+    expect(await s.claimMessage('telegram', 'm1')).toBe(true);
+  });
+
+  it('records, filters and streams events in pages', async () => {
+    const base = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 25; i++) {
+      await s.recordEvent({ at: new Date(base + i * 3600_000), type: i % 2 ? 'question_answered' : 'quiz_completed', channel: i % 3 ? 'web' : 'zalo',
+        userKey: i < 5 ? 'k1' : null, organisation: i < 5 ? 'Hội Nông dân' : null, unit: i < 5 ? 'Mường Kim' : null,
+        quizId: i % 2 ? null : 'vneid', score: i % 2 ? null : 9, total: i % 2 ? null : 12, passed: i % 2 ? null : false });
+    }
+    expect(await s.countEvents({})).toBe(25);
+    expect(await s.countEvents({ channel: 'zalo' })).toBe(9);
+    expect(await s.countEvents({ organisation: 'Hội Nông dân', from: new Date(base + 3600_000), to: new Date(base + 4 * 3600_000) })).toBe(3);
+    const all = [];
+    for await (const e of s.iterateEvents({}, 7)) all.push(e);
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b));
+    expect(all).toHaveLength(25);
+    expect(all[0]).toMatchObject({ type: 'quiz_completed', quizId: 'vneid', score: 9, total: 12, passed: false, userKey: 'k1' });
+    expect(all[0]!.at.getTime()).toBe(base);
+  });
+
+  it('deletes personal data but keeps anonymous counts', async () => {
+    await s.saveProfile({ userKey: 'k1', channel: 'web', consentAt: new Date(), organisation: 'Hội Nông dân', unit: 'Mường Kim' });
+    expect((await s.getProfile('k1'))?.unit).toBe('Mường Kim');
+    expect(await s.deletePersonalData('k1')).toBeGreaterThan(5);
+    expect(await s.getProfile('k1')).toBeUndefined();
+    expect(await s.countEvents({})).toBe(25);
+    expect(await s.countEvents({ organisation: 'Hội Nông dân' })).toBe(0);
+  });
+
+  it('compare-and-set lets exactly one writer win', async () => {
+    const results = await Promise.all([s.compareAndSetSetting('token', undefined, 'a'), s.compareAndSetSetting('token', undefined, 'b')]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const current = await s.getSetting('token');
+    expect(await s.compareAndSetSetting('token', 'stale', 'c')).toBe(false);
+    expect(await s.compareAndSetSetting('token', current, 'd')).toBe(true);
+    expect(await s.getSetting('token')).toBe('d');
+  });
+
+  it('stores completion codes, staff, sessions and the audit log', async () => {
+    await s.saveCompletionCode({ code: 'BDHVS-AAAA-BBBB', quizId: 'vneid', score: 11, total: 12, at: new Date(), userKey: null });
+    expect(await s.findCompletionCode('BDHVS-AAAA-BBBB')).toMatchObject({ quizId: 'vneid', score: 11, total: 12 });
+    await s.saveStaffUser({ username: 'lan', passwordHash: 'h', role: 'viewer', organisation: 'Đoàn Thanh niên' });
+    expect(await s.getStaffUser('lan')).toMatchObject({ role: 'viewer', organisation: 'Đoàn Thanh niên' });
+    await s.createStaffSession({ token: 't1', username: 'lan', expiresAt: new Date(Date.now() + 1000) });
+    expect((await s.getStaffSession('t1'))?.username).toBe('lan');
+    await s.deleteStaffSession('t1');
+    expect(await s.getStaffSession('t1')).toBeUndefined();
+    await s.logAudit('lan', 'export', 'xlsx');
+    expect((await s.listAudit(5))[0]).toMatchObject({ actor: 'lan', action: 'export' });
+    await s.recordUnanswered('web', 'giá vàng', new Date());
+    expect((await s.listUnanswered(1))[0]?.text).toBe('giá vàng');
+    await s.close();
+  });
+});
