@@ -1,0 +1,233 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openStorage } from '../../src/storage/index.js';
+import { loadConfig } from '../../src/config.js';
+import type { PlatformChannelOptions } from '../../src/channels/index.js';
+import {
+  FakeZalo, ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET, zaloEcho, zaloFollow, zaloImage, zaloSign, zaloText,
+} from '../helpers/fake-zalo.js';
+import { infoLogs, startBot, type Bot } from '../helpers/fake-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+let fake: FakeZalo;
+let bot: Bot | undefined;
+
+const env = (tokens: { access?: string; refresh?: string } = {}) => ({
+  ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET_KEY: ZALO_OA_SECRET,
+  ZALO_ACCESS_TOKEN: tokens.access ?? 'at-live', ZALO_REFRESH_TOKEN: tokens.refresh ?? 'rt-1',
+  ZALO_API_URL: fake.url, ZALO_OAUTH_URL: fake.url,
+});
+const start = async (opts: { dataDir?: string; channels?: PlatformChannelOptions; tokens?: { access?: string; refresh?: string } } = {}) =>
+  (bot = await startBot(env(opts.tokens), opts));
+const deliver = (b: Bot, event: Record<string, unknown>, sign: (raw: string, ts: string) => string | undefined = zaloSign) => {
+  const raw = JSON.stringify(event);
+  const sig = sign(raw, String(event.timestamp));
+  return b.post('/webhooks/zalo', raw, sig === undefined ? {} : { 'x-zevent-signature': sig });
+};
+const texts = () => fake.sent.map((s) => s.message.text);
+const buttonsOf = (i: number) => fake.sent[i]!.message.attachment?.payload.buttons;
+const readTokens = async (dataDir: string) => {
+  const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
+  const v = await storage.getSetting('zalo.tokens');
+  await storage.close();
+  return JSON.parse(v!) as { accessToken: string; refreshToken: string; expiresAt: number };
+};
+
+beforeAll(async () => { fake = await FakeZalo.start(); });
+afterAll(async () => { await fake.close(); });
+beforeEach(() => fake.reset(['at-live'], ['rt-1']));
+afterEach(async () => {
+  await bot?.stop();
+  bot = undefined;
+});
+
+describe('Zalo OA channel', () => {
+  it('greets a new follower with oa.query.show buttons and maps a button click back to its payload', async () => {
+    const b = await start();
+    expect((await deliver(b, zaloFollow('111'))).status).toBe(200);
+    await waitFor(() => fake.sent.length >= 1, 'greeting');
+    const greeting = fake.sent[0]!;
+    expect(greeting.recipient.user_id).toBe('111');
+    expect(greeting.token).toBe('at-live');
+    expect(greeting.message.text).toContain('Xin chào');
+    expect(greeting.message.attachment!.type).toBe('template');
+    expect(buttonsOf(0)).toEqual([
+      { title: 'Hỏi đáp', type: 'oa.query.show', payload: 'Hỏi đáp' },
+      { title: 'Làm bài kiểm tra kỹ năng số', type: 'oa.query.show', payload: 'Làm bài kiểm tra kỹ năng số' },
+      { title: 'Đăng ký đoàn thể/đơn vị', type: 'oa.query.show', payload: 'Đăng ký đoàn thể/đơn vị' },
+      { title: 'Hướng dẫn', type: 'oa.query.show', payload: 'Hướng dẫn' },
+    ]);
+
+    // A question that is answered comes with feedback buttons; "Hữu ích" typed as free text would be a
+    // question, so the thanks proves the click was mapped to its payload (FB:yes).
+    await deliver(b, zaloText('Nghị quyết 57 là gì?', '111'));
+    await waitFor(() => fake.sent.length >= 3, 'answer + feedback question');
+    expect(buttonsOf(2)!.map((x) => x.payload)).toContain('Hữu ích');
+    await deliver(b, zaloText('Hữu ích', '111'));
+    await waitFor(() => fake.sent.length >= 4, 'thanks');
+    expect(fake.sent[3]!.message.text).toBe('Cảm ơn bạn đã góp ý!');
+  });
+
+  it('lists more than 5 choices as numbered text and maps a typed number to that choice', async () => {
+    const b = await start();
+    await deliver(b, zaloText('Làm bài kiểm tra kỹ năng số', '222'));
+    await waitFor(() => fake.sent.length >= 1, 'quiz list');
+    const list = fake.sent[0]!.message;
+    expect(list.attachment).toBeUndefined();
+    expect(list.text).toMatch(/\n1\. .+\n2\. Bảo vệ dữ liệu cá nhân\n/);
+    expect(list.text).toMatch(/Trả lời 1, 2, 3, 4, 5 hoặc 6\.$/);
+    await deliver(b, zaloText('2', '222'));
+    await waitFor(() => fake.sent.length >= 2, 'first question');
+    const question = fake.sent.at(-1)!;
+    expect(question.message.attachment!.payload.buttons.map((x) => x.title)).toEqual(expect.arrayContaining(['A', 'B']));
+    expect(question.message.attachment!.payload.buttons.length).toBeLessThanOrEqual(5);
+  });
+
+  it('answers an image as unsupported; ignores echoes and unfollows', async () => {
+    const b = await start();
+    await deliver(b, zaloEcho('333'));
+    await deliver(b, { app_id: ZALO_APP_ID, oa_id: '9876543210987654321', event_name: 'unfollow', follower: { id: '333' }, timestamp: String(Date.now()) });
+    await deliver(b, zaloImage('333'));
+    await waitFor(() => fake.sent.length >= 1, 'unsupported reply');
+    expect(texts()).toEqual([expect.stringContaining('chỉ đọc được tin nhắn chữ')]);
+  });
+
+  it('rejects forged or unsigned events and sends nothing; accepts the signature without "mac="', async () => {
+    const b = await start();
+    expect((await deliver(b, zaloText('menu', '444'), (raw, ts) => zaloSign(raw, ts, 'wrong-secret'))).status).toBe(403);
+    expect((await deliver(b, zaloText('menu', '444'), () => undefined)).status).toBe(401);
+    // Signed with another timestamp than the body's: forged.
+    expect((await deliver(b, zaloText('menu', '444'), (raw) => zaloSign(raw, '1'))).status).toBe(403);
+    expect((await b.post('/webhooks/zalo', '{"event_name":', { 'x-zevent-signature': 'mac=00' })).status).toBe(400);
+    expect((await deliver(b, zaloText('menu', '444'), (raw, ts) => zaloSign(raw, ts).slice(4))).status).toBe(200);
+    await waitFor(() => fake.sent.length >= 1, 'genuine reply');
+    expect(texts()).toEqual(['Bạn muốn làm gì?']);
+  });
+
+  it('answers a redelivered event once, also after a restart', async () => {
+    const first = await start();
+    const event = zaloText('menu', '555');
+    await deliver(first, event);
+    await deliver(first, event);
+    await deliver(first, zaloText('hướng dẫn', '555'));
+    await waitFor(() => fake.sent.length >= 2, 'two replies');
+    await first.stop();
+    bot = undefined;
+    const second = await start({ dataDir: first.dataDir });
+    await deliver(second, event);
+    await deliver(second, zaloText('hỏi đáp', '555'));
+    await waitFor(() => fake.sent.length >= 3, 'reply after restart');
+    expect(texts().map((t) => t.slice(0, 12))).toEqual(['Bạn muốn làm', 'Cách dùng tr', 'Mời bạn gõ c']);
+  });
+
+  it('backs off on the -32 rate limit and on HTTP 429 with Retry-After, then sends', async () => {
+    const b = await start();
+    fake.fail({ json: { error: -32, message: 'Request exceeds limit' } });
+    fake.fail({ status: 429, headers: { 'retry-after': '4' }, json: {} });
+    await deliver(b, zaloText('menu', '666'));
+    await waitFor(() => fake.sent.length >= 1, 'send after rate limit');
+    expect(fake.sendCalls).toHaveLength(3);
+    expect(b.retries.map((r) => r.code)).toEqual([-32, 429]);
+    expect(b.retries[1]!.delayMs).toBe(20); // 4 s at 5 ms per second in tests
+  });
+
+  it('gives up after bounded attempts on 500, records the failure and stays healthy', async () => {
+    const b = await start();
+    fake.fail({ status: 502, json: {} }, 5);
+    await deliver(b, zaloText('xin chào', '777'));
+    await waitFor(() => b.logs.some((l) => l.msg === 'outbound call failed, giving up'), 'give-up log');
+    expect(fake.sendCalls).toHaveLength(5);
+    expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+    expect(JSON.stringify(infoLogs(b))).not.toMatch(/xin chào|at-live|rt-1/);
+    await deliver(b, zaloText('menu', '777'));
+    await waitFor(() => fake.sent.length >= 1, 'later reply');
+    await b.stop();
+    bot = undefined;
+    const storage = await openStorage(loadConfig({ DATA_DIR: b.dataDir }));
+    expect(JSON.parse((await storage.getSetting('outbound.failures.zalo'))!)).toMatchObject({ count: 1, lastCode: '502' });
+    await storage.close();
+  });
+
+  it('splits a long text and puts the buttons on the last part', async () => {
+    const b = await start({ channels: { textLimit: { zalo: 200 } } });
+    await deliver(b, zaloText('hướng dẫn', '888'));
+    await waitFor(() => fake.sent.length >= 3 && fake.sent.at(-1)!.message.attachment, 'parts');
+    expect(fake.sent.every((s) => s.message.text.length <= 200)).toBe(true);
+    expect(fake.sent.slice(0, -1).every((s) => !s.message.attachment)).toBe(true);
+    expect(buttonsOf(fake.sent.length - 1)).toHaveLength(4);
+  });
+});
+
+describe('Zalo access token', () => {
+  it('on -216 refreshes once, stores the new pair, retries the send once; a restart keeps the stored pair', async () => {
+    fake.reset([], ['rt-1']);
+    const first = await start({ tokens: { access: 'at-expired', refresh: 'rt-1' } });
+    await deliver(first, zaloText('menu', '901'));
+    await waitFor(() => fake.sent.length >= 1, 'send with the new token');
+    expect(fake.sendCalls.map((c) => c.headers['access_token'])).toEqual(['at-expired', 'at-new-1']);
+    expect(fake.usedRefresh).toEqual(['rt-1']);
+    expect(fake.refreshCalls[0]!.headers['secret_key']).toBe(ZALO_APP_SECRET);
+    expect(fake.refreshCalls[0]!.body).toEqual({ refresh_token: 'rt-1', app_id: ZALO_APP_ID, grant_type: 'refresh_token' });
+    await first.stop();
+    bot = undefined;
+    const stored = await readTokens(first.dataDir);
+    expect(stored).toMatchObject({ accessToken: 'at-new-1', refreshToken: 'rt-new-1' });
+    expect(stored.expiresAt - Date.now()).toBeGreaterThan(24 * 3600_000);
+
+    // Same (stale) tokens in the environment: the stored pair wins, no refresh with the dead rt-1.
+    const second = await start({ dataDir: first.dataDir, tokens: { access: 'at-expired', refresh: 'rt-1' } });
+    await deliver(second, zaloText('hướng dẫn', '901'));
+    await waitFor(() => fake.sent.length >= 2, 'send after restart');
+    expect(fake.sent[1]!.token).toBe('at-new-1');
+    expect(fake.refreshCalls).toHaveLength(1);
+    expect(fake.refreshRejected).toEqual([]);
+  });
+
+  it('refreshes only once when several sends hit an expired token at the same time', async () => {
+    fake.reset([], ['rt-1']);
+    const b = await start({ tokens: { access: 'at-expired', refresh: 'rt-1' } });
+    await Promise.all(['a1', 'a2', 'a3', 'a4'].map((u) => deliver(b, zaloText('menu', u))));
+    await waitFor(() => fake.sent.length >= 4, 'four sends');
+    expect(fake.refreshCalls).toHaveLength(1);
+    expect(new Set(fake.sent.map((s) => s.token))).toEqual(new Set(['at-new-1']));
+  });
+
+  it('a rejected refresh token fails the send once (recorded), without a refresh loop', async () => {
+    fake.reset([], []);
+    const b = await start({ tokens: { access: 'at-expired', refresh: 'rt-dead' } });
+    await deliver(b, zaloText('menu', '902'));
+    await waitFor(() => b.logs.some((l) => l.msg === 'outbound call failed, giving up' && l.method === 'oa/message/cs'), 'give-up');
+    expect(fake.refreshRejected).toEqual(['rt-dead']);
+    expect(fake.sendCalls).toHaveLength(1);
+    expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+  });
+
+  it('refreshes ahead of expiry from a timer started with the channel', async () => {
+    const b = await start({ channels: { zalo: { refreshBeforeMs: 48 * 3600_000, refreshCheckMs: 60_000 } } });
+    await waitFor(() => fake.usedRefresh.length === 1, 'proactive refresh');
+    await deliver(b, zaloText('menu', '903'));
+    await waitFor(() => fake.sent.length >= 1, 'send');
+    expect(fake.sent[0]!.token).toBe('at-new-1');
+  });
+
+  it('new tokens put in the environment replace the stored pair', async () => {
+    const first = await start();
+    await first.stop();
+    bot = undefined;
+    fake.validAccess.add('at-operator');
+    const second = await start({ dataDir: first.dataDir, tokens: { access: 'at-operator', refresh: 'rt-operator' } });
+    await deliver(second, zaloText('menu', '904'));
+    await waitFor(() => fake.sent.length >= 1, 'send');
+    expect(fake.sent[0]!.token).toBe('at-operator');
+  });
+});
+
+describe('channels without credentials', () => {
+  it('are off, logged once, and their webhooks do not exist', async () => {
+    const b = (bot = await startBot({ ZALO_APP_ID }));
+    const off = b.logs.filter((l) => String(l.msg).startsWith('channel off'));
+    expect(off.map((l) => l.channel)).toEqual(['telegram', 'messenger', 'zalo']);
+    expect(off.find((l) => l.channel === 'zalo')!.missing).toEqual(['ZALO_OA_SECRET_KEY', 'ZALO_ACCESS_TOKEN']);
+    for (const p of ['/webhooks/telegram', '/webhooks/messenger', '/webhooks/zalo']) expect((await b.post(p, '{}')).status).toBe(404);
+    expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+  });
+});
