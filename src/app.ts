@@ -17,6 +17,7 @@ import { createWebChat } from './channels/webchat.js';
 import type { Channel } from './channels/channel.js';
 import { createPlatformChannels, type PlatformChannelOptions } from './channels/index.js';
 import { createHttpServer } from './http/server.js';
+import { localLock, RedisSessionLock } from './scale/session-lock.js';
 import { createAdminRouter } from './admin/index.js';
 
 export interface App {
@@ -44,7 +45,8 @@ export async function startApp(
     new ProfileActivity({ flows, storage, participation, directory }),
     new QuizActivity(quizzes, { flows, storage, participation, passRatio: config.QUIZ_PASS_RATIO }),
   ];
-  const engine = new Engine({ flows, storage, answerer, participation, activities, maxTextLength: config.MAX_TEXT_LENGTH, log });
+  const lock = config.REDIS_URL ? new RedisSessionLock(config.REDIS_URL) : localLock;
+  const engine = new Engine({ flows, storage, answerer, participation, activities, lock, maxTextLength: config.MAX_TEXT_LENGTH, log });
 
   const channels: Channel[] = [createWebChat(engine, config.BODY_LIMIT_BYTES)];
   channels.push(...createPlatformChannels({ config, engine, storage, log }, options.channels));
@@ -77,6 +79,7 @@ export async function startApp(
     clearTimeout(timer);
     for (const c of channels) await c.stop?.();
     await engine.drain();
+    await lock.close();
     await storage.close();
     log.info('stopped');
   })());

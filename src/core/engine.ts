@@ -3,6 +3,7 @@ import type { Flows, FlowNode } from '../dialog/flows.js';
 import type { Participation } from '../participation/recorder.js';
 import type { ConversationState, Storage } from '../storage/types.js';
 import type { Inbound, Reply } from './messages.js';
+import type { SessionLock } from '../scale/session-lock.js';
 
 export interface AnswerFound {
   found: true;
@@ -48,6 +49,8 @@ export interface EngineDeps {
   answerer: Answerer;
   participation: Participation;
   activities: Activity[];
+  /** Cross-instance serialisation of one conversation (Redis when scaled out). */
+  lock: SessionLock;
   maxTextLength: number;
   log: Logger;
 }
@@ -67,7 +70,7 @@ export class Engine {
   handle(inbound: Inbound): Promise<Reply[]> {
     const sessionId = `${inbound.channel}:${inbound.userId}`;
     const previous = this.queues.get(sessionId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.process(sessionId, inbound));
+    const next = previous.catch(() => undefined).then(() => this.deps.lock.run(sessionId, () => this.process(sessionId, inbound)));
     this.queues.set(sessionId, next);
     void next.finally(() => {
       if (this.queues.get(sessionId) === next) this.queues.delete(sessionId);

@@ -1,0 +1,43 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+// Two bot instances on one PostgreSQL schema and the machine's Redis, as behind a load balancer.
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const schema = `scale_${crypto.randomBytes(4).toString('hex')}`;
+const admin = new pg.Client({ connectionString: PG_URL });
+let a: TestApp;
+let b: TestApp;
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const env = { DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, REDIS_URL };
+  a = await startTestApp(env);
+  b = await startTestApp(env);
+});
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+});
+
+describe('scale-out on PostgreSQL + Redis', () => {
+  it('handles one user\'s simultaneous messages on two instances one at a time', async () => {
+    // A new user's first messages arrive at both instances at once: they are greeted and counted once.
+    await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).chat('twin-1', { text: 'nghị quyết 57 là gì' })));
+    const { rows } = await admin.query(`SELECT COUNT(*)::int AS n FROM ${schema}.events WHERE type = 'contact'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('accepts one answer when the same quiz button is pressed on both instances', async () => {
+    const q = (await a.chat('twin-2', { payload: 'QZ:start:mat-khau' })).at(-1)!;
+    const both = await Promise.all([a, b].map((x) => x.chat('twin-2', { payload: q.buttons[0]!.payload })));
+    const verdicts = both.map((r) => r[0]!.text);
+    expect(verdicts.filter((t) => /^(✅|❌)/.test(t))).toHaveLength(1);
+    expect(verdicts.filter((t) => /Câu đó đã qua rồi/.test(t))).toHaveLength(1);
+  });
+});
