@@ -30,7 +30,7 @@ function render(reply) {
     }
     div.appendChild(row);
   }
-  div.scrollIntoView({ block: 'end' });
+  return div;
 }
 
 async function talk(message, shown) {
@@ -44,7 +44,9 @@ async function talk(message, shown) {
     });
     if (!res.ok) throw new Error(String(res.status));
     const data = await res.json();
-    for (const r of data.replies) render(r);
+    const shown = data.replies.map(render);
+    // Long answers are read from their start, not their end.
+    if (shown.length) shown[0].scrollIntoView({ block: 'start', behavior: 'smooth' });
   } catch {
     bubble('bot error', 'Không kết nối được máy chủ. Bạn thử lại sau ít phút nhé.');
   } finally {

@@ -80,6 +80,26 @@ describe('POST /api/chat', () => {
   });
 });
 
+describe('questions as citizens type them, through the real server', () => {
+  // Each answer must come from the expected article, named in the source line.
+  const cases: [string, string][] = [
+    ['Nghị quyết 57 do ai ban hành?', 'Nghị quyết 57'],
+    ['nghi quyet 57 la gi', 'Nghị quyết 57'],
+    ['báo cáo phong trào thi đua gửi sở nội vụ trước ngày nào', 'báo cáo'],
+    ['lm sao dky tk vneid muc 1 v', 'VNeID'],
+    ['ma OTP co dc dua cho ng khac ko', 'OTP'],
+    ['mat khau the nao moi manh', 'Mật khẩu'],
+    ['quet ma QR thanh toan nhu the nao', 'QR'],
+    ['Lai Châu có bao nhiêu xã, phường sau sắp xếp?', 'xã'],
+  ];
+  it.each(cases)('%s', async (question, topic) => {
+    const [answer] = await t.chat('eval-user', { text: question });
+    const source = /Nguồn: .*\(bài “([^”]+)”\)/.exec(answer!.text)?.[1];
+    expect(source, answer!.text).toBeDefined();
+    expect(source!.toLowerCase()).toContain(topic.toLowerCase());
+  });
+});
+
 describe('quiz', () => {
   it('runs a whole quiz with buttons and typed answers, then scores it', async () => {
     const start = await t.chat('quiz-1', { payload: 'QZ:start:mat-khau' });
@@ -196,7 +216,7 @@ describe('restart', () => {
     expect(resumed[0]!.text).toMatch(/^Câu 2\/12/);
     // And a returning user is not greeted (or counted) again.
     const d = db();
-    expect(d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'contact'").get()).toEqual({ n: new Set(['greet-1', 'menu-1', 'q-1', 'q-2', 'long-1', 'unk-1', 'quiz-1', 'quiz-2', 'quiz-3', 'c-1', 'c-2', 'c-3', 'r-1']).size });
+    expect(d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'contact'").get()).toEqual({ n: new Set(['greet-1', 'menu-1', 'q-1', 'q-2', 'long-1', 'unk-1', 'eval-user', 'quiz-1', 'quiz-2', 'quiz-3', 'c-1', 'c-2', 'c-3', 'r-1']).size });
     d.close();
   });
 });
