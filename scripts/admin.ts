@@ -7,6 +7,7 @@
  * Reads the same settings as the server (DATA_DIR, ...). Without --password the password is asked
  * on the terminal (hidden) or read from the first line of stdin when piped.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
@@ -122,21 +123,39 @@ async function disableUser(config: Config, args: ReturnType<typeof parseArgs>): 
   }
 }
 
-function listUsers(config: Config): void {
-  // The Storage interface has no "list staff users" yet; read the SQLite table directly (read-only).
-  if (config.DATABASE_URL) throw new UsageError('list-users chưa hỗ trợ PostgreSQL.');
-  const db = new Database(path.join(config.dataDir, 'bot.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare('SELECT username, role, organisation, password_hash FROM staff_users ORDER BY username').all() as
-      { username: string; role: string; organisation: string | null; password_hash: string }[];
-    if (!rows.length) return console.log('Chưa có tài khoản nào.');
-    const w = Math.max(...rows.map((r) => r.username.length), 'Tên đăng nhập'.length);
-    console.log(`${'Tên đăng nhập'.padEnd(w)}  ${'Vai trò'.padEnd(7)}  Tổ chức`);
-    for (const r of rows) {
-      console.log(`${r.username.padEnd(w)}  ${r.role.padEnd(7)}  ${r.organisation ?? '(tất cả)'}${r.password_hash === DISABLED_HASH ? '  [đã khoá]' : ''}`);
+interface UserRow { username: string; role: string; organisation: string | null; password_hash: string }
+const LIST_SQL = 'SELECT username, role, organisation, password_hash FROM staff_users ORDER BY username';
+
+/** The Storage interface has no "list staff users" (yet), so this reads the table directly, read-only. */
+async function readUsers(config: Config): Promise<UserRow[]> {
+  if (config.DATABASE_URL) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: config.DATABASE_URL });
+    await client.connect();
+    try {
+      return (await client.query<UserRow>(LIST_SQL)).rows;
+    } finally {
+      await client.end();
     }
+  }
+  const file = path.join(config.dataDir, 'bot.sqlite');
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'staff_users'").get();
+    return hasTable ? (db.prepare(LIST_SQL).all() as UserRow[]) : [];
   } finally {
     db.close();
+  }
+}
+
+async function listUsers(config: Config): Promise<void> {
+  const rows = await readUsers(config);
+  if (!rows.length) return console.log('Chưa có tài khoản nào.');
+  const w = Math.max(...rows.map((r) => r.username.length), 'Tên đăng nhập'.length);
+  console.log(`${'Tên đăng nhập'.padEnd(w)}  ${'Vai trò'.padEnd(7)}  Tổ chức`);
+  for (const r of rows) {
+    console.log(`${r.username.padEnd(w)}  ${r.role.padEnd(7)}  ${r.organisation ?? '(tất cả)'}${r.password_hash === DISABLED_HASH ? '  [đã khoá]' : ''}`);
   }
 }
 
@@ -170,7 +189,7 @@ async function main(): Promise<number> {
   switch (command) {
     case 'add-user': await addUser(config, args); return 0;
     case 'disable-user': await disableUser(config, args); return 0;
-    case 'list-users': listUsers(config); return 0;
+    case 'list-users': await listUsers(config); return 0;
     case 'verify-code': return (await verifyCode(config, args)) ? 0 : 1;
     default: throw new UsageError(`Không có lệnh "${command}".`);
   }
