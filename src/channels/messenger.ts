@@ -49,7 +49,7 @@ export function createMessengerChannel(deps: PlatformDeps, options: PlatformChan
     log.info({ channel: 'messenger', missing }, 'channel off: credentials not set');
     return undefined;
   }
-  const outbound = new Outbound('messenger', storage, log, { ratePerSecond: 250, burst: 50, ...options.outbound });
+  const outbound = new Outbound('messenger', storage, log, { ratePerSecond: 250, burst: 50, drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, ...options.outbound });
   const memory = new ButtonMemory();
   const limit = options.textLimit?.messenger ?? MESSENGER_TEXT_LIMIT;
   const http = axios.create({ timeout: outbound.options.timeoutMs, validateStatus: () => true });

@@ -45,7 +45,7 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
     return undefined;
   }
   const bot = new Telegraf(token, { telegram: { apiRoot: config.TELEGRAM_API_ROOT, webhookReply: false } });
-  const outbound = new Outbound('telegram', storage, log, { ratePerSecond: 25, burst: 30, ...options.outbound });
+  const outbound = new Outbound('telegram', storage, log, { ratePerSecond: 25, burst: 30, drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, ...options.outbound });
   const memory = new ButtonMemory();
   const limit = options.textLimit?.telegram ?? TELEGRAM_TEXT_LIMIT;
   const secret = config.TELEGRAM_WEBHOOK_SECRET;
@@ -94,7 +94,11 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
       });
     } else if (cq && typeof cq.id === 'string') {
       const chat = cq.message?.chat;
-      if (chat && chat.type !== 'private') return;
+      if (chat && chat.type !== 'private') {
+        // Not a conversation we hold, but the button must still stop spinning.
+        void api('answerCallbackQuery', (signal) => bot.telegram.callApi('answerCallbackQuery', { callback_query_id: cq.id }, sig(signal))).catch(() => undefined);
+        return;
+      }
       const userId = String(chat?.id ?? cq.from.id);
       void answerInOrder({ outbound, storage, engine, log }, {
         userId, messageId,
@@ -136,7 +140,10 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
     }
     while (!signal.aborted) {
       try {
-        const updates = await bot.telegram.callApi('getUpdates', { timeout: options.telegramPollTimeoutSec ?? 50, offset, allowed_updates: ['message', 'callback_query'] }, sig(signal));
+        const timeout = options.telegramPollTimeoutSec ?? 50;
+        // The long poll's own deadline guards against a connection that silently hangs.
+        const deadline = AbortSignal.any([signal, AbortSignal.timeout((timeout + 15) * 1000)]);
+        const updates = await bot.telegram.callApi('getUpdates', { timeout, offset, allowed_updates: ['message', 'callback_query'] }, sig(deadline));
         failures = 0;
         for (const u of updates as unknown[]) {
           if (!isUpdate(u)) continue;

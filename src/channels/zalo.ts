@@ -166,7 +166,7 @@ export function createZaloChannel(deps: PlatformDeps, options: PlatformChannelOp
     log.info({ channel: 'zalo', missing }, 'channel off: credentials not set');
     return undefined;
   }
-  const outbound = new Outbound('zalo', storage, log, { ratePerSecond: 20, burst: 20, ...options.outbound });
+  const outbound = new Outbound('zalo', storage, log, { ratePerSecond: 20, burst: 20, drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, ...options.outbound });
   const http = axios.create({ timeout: outbound.options.timeoutMs, validateStatus: () => true });
   const tokens = new ZaloTokens({ storage, log, outbound, http }, {
     appId, appSecret: config.ZALO_APP_SECRET, oauthUrl: config.ZALO_OAUTH_URL,
