@@ -12,8 +12,13 @@ export async function createAnswerer(config: Config, log: Logger): Promise<Knowl
   const llm = config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined;
   const embedder: Embedder = llm && config.EMBEDDING_MODEL ? new OpenAIEmbedder({ ...llm, model: config.EMBEDDING_MODEL }) : new HashingEmbedder();
   const started = Date.now();
-  const index = await HybridIndex.open(chunks, hash, embedder, path.join(config.dataDir, 'index'));
-  log.info({ articles: articles.length, chunks: chunks.length, embedder: embedder.id, reused: index.reused, ms: Date.now() - started }, 'knowledge index ready');
+  const dir = path.join(config.dataDir, 'index');
+  // An unreachable embeddings service must not keep the bot from starting: fall back to offline vectors.
+  const index = await HybridIndex.open(chunks, hash, embedder, dir).catch((err: unknown) => {
+    log.warn({ err: (err as Error).message, embedder: embedder.id }, 'embeddings failed; using the offline embedder');
+    return HybridIndex.open(chunks, hash, new HashingEmbedder(), dir);
+  });
+  log.info({ articles: articles.length, chunks: chunks.length, embedder: index.embedderId, reused: index.reused, ms: Date.now() - started }, 'knowledge index ready');
   const composer = llm && config.LLM_MODEL ? new LlmComposer({ ...llm, model: config.LLM_MODEL }) : undefined;
   return new KnowledgeAnswerer(index, { minConfidence: config.ANSWER_MIN_CONFIDENCE, maxChars: 900, composer, log });
 }

@@ -80,6 +80,7 @@ describe('optional LLM composition', () => {
   let url = '';
   let mode: 'ok' | 'fail' | 'hang' = 'ok';
   const requests: { messages: { role: string; content: string }[] }[] = [];
+  const embedCalls: number[] = [];
 
   beforeAll(async () => {
     // A local OpenAI-compatible server: POST /v1/chat/completions.
@@ -87,7 +88,16 @@ describe('optional LLM composition', () => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        requests.push(JSON.parse(body));
+        const parsed = JSON.parse(body);
+        if (req.url?.endsWith('/embeddings')) {
+          // Deterministic 8-dimensional "embeddings": letter counts, enough to rank by shared letters.
+          const inputs: string[] = Array.isArray(parsed.input) ? parsed.input : [parsed.input];
+          embedCalls.push(inputs.length);
+          const vec = (t: string) => Array.from({ length: 8 }, (_, i) => [...t.toLowerCase()].filter((c) => c.charCodeAt(0) % 8 === i).length + 0.01);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ object: 'list', model: 'fake-embed', data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vec(t) })), usage: { prompt_tokens: 1, total_tokens: 1 } }));
+        }
+        requests.push(parsed);
         if (mode === 'hang') return;
         if (mode === 'fail') {
           res.writeHead(500, { 'content-type': 'application/json' });
@@ -127,6 +137,25 @@ describe('optional LLM composition', () => {
       expect(r.found && r.text).not.toBe('Câu trả lời tổng hợp từ tài liệu.');
       expect(r.found && r.text.length).toBeGreaterThan(50);
     }
+  });
+
+  it('uses an OpenAI-compatible embeddings endpoint when configured, and persists its vectors', async () => {
+    const { OpenAIEmbedder } = await import('../../src/retrieval/embeddings.js');
+    const { chunks, hash } = loadArticles('knowledge');
+    const dir = tempDir();
+    const embedder = () => new OpenAIEmbedder({ apiKey: 'test-key', baseURL: url, model: 'fake-embed', timeoutMs: 2000 });
+    const built = await HybridIndex.open(chunks, hash, embedder(), dir);
+    expect(built.reused).toBe(false);
+    expect(embedCalls.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(chunks.length);
+    const before = embedCalls.length;
+    const reopened = await HybridIndex.open(chunks, hash, embedder(), dir);
+    expect(reopened.reused).toBe(true);
+    expect(embedCalls.length).toBe(before);
+    // A different model means different vectors: rebuild.
+    const other = await HybridIndex.open(chunks, hash, new OpenAIEmbedder({ apiKey: 'k', baseURL: url, model: 'other', timeoutMs: 2000 }), dir);
+    expect(other.reused).toBe(false);
+    const [hit] = await reopened.search('vneid muc 2 lam o dau');
+    expect(hit?.chunk.articleId).toMatch(/^kns-vneid/);
   });
 
   it('does not call the model for questions it cannot answer', async () => {
