@@ -4,6 +4,7 @@ import type { Participation } from '../participation/recorder.js';
 import type { ConversationState, Storage } from '../storage/types.js';
 import type { Inbound, Reply } from './messages.js';
 import type { SessionLock } from '../scale/session-lock.js';
+import { redactPersonalData } from '../participation/redact.js';
 
 export interface AnswerFound {
   found: true;
@@ -159,7 +160,7 @@ export class Engine {
       });
     } else {
       await participation.record(turn, 'question_unanswered');
-      await storage.recordUnanswered(turn.inbound.channel, question, turn.inbound.receivedAt);
+      await storage.recordUnanswered(turn.inbound.channel, redactPersonalData(question), turn.inbound.receivedAt);
       const shown = question.length > 80 ? `${question.slice(0, 77)}...` : question;
       turn.replies.push({ text: flows.text('answer.unknown', { question: shown }), buttons: flows.menuButtons() });
     }
