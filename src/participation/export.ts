@@ -74,16 +74,41 @@ function percentText(rate: number | null): string {
   return rate === null ? '' : `${(rate * 100).toFixed(1)}%`;
 }
 
-/** Waits until `out` can take more, or lets the event loop run (zlib, sockets) if it already can. */
-async function pace(out: Writable, signal?: AbortSignal): Promise<void> {
+/**
+ * Waits until `out` (and any `inner` stage) can take more, or lets the event loop run (zlib,
+ * sockets) if they already can. SQLite pages are read synchronously, so without this an export
+ * would never give the output a chance to flush and would pile up in memory.
+ */
+async function pace(out: Writable, signal?: AbortSignal, inner: (Writable | undefined)[] = []): Promise<void> {
   if (signal?.aborted || out.destroyed) throw new ExportAborted();
-  if (!out.writableNeedDrain) return yieldToLoop();
+  const full = [out, ...inner].find((w) => w && !w.destroyed && needsDrain(w));
+  if (!full) return yieldToLoop();
   await new Promise<void>((resolve, reject) => {
-    const done = () => { out.off('drain', done); out.off('close', closed); resolve(); };
-    const closed = () => { out.off('drain', done); out.off('close', closed); reject(new ExportAborted()); };
-    out.on('drain', done);
+    const off = () => { full.off('drain', done); out.off('close', closed); full.off('close', closed); };
+    const done = () => { off(); resolve(); };
+    const closed = () => { off(); reject(new ExportAborted()); };
+    full.on('drain', done);
     out.on('close', closed);
+    if (full !== out) full.on('close', closed);
   });
+}
+
+/**
+ * exceljs' streaming worksheet writes into its zip entry (a deflate stream) without looking at the
+ * return value of write(), so the compressor's input can grow without bound while rows are produced
+ * faster than they are deflated. Returns that deflate stream, to wait on it like on the response.
+ * Relies on exceljs 4 internals (StreamBuf.pipes); if they change this returns undefined and only
+ * the response's backpressure is honoured.
+ */
+function sheetSink(ws: ExcelJS.Worksheet): Writable | undefined {
+  const stream = (ws as unknown as { stream?: { pipes?: unknown[] } }).stream;
+  const target = stream?.pipes?.[0] as Writable | undefined;
+  return target && typeof target.on === 'function' && needsDrain(target) !== undefined ? target : undefined;
+}
+
+/** writableNeedDrain, also for the readable-stream 2 streams inside archiver (which lack the getter). */
+function needsDrain(w: Writable): boolean | undefined {
+  return w.writableNeedDrain ?? (w as unknown as { _writableState?: { needDrain?: boolean } })._writableState?.needDrain;
 }
 
 /** Buffers small CSV lines into ~64 KB writes and honours backpressure. */
@@ -190,6 +215,7 @@ function describeFilter(meta: ExportMeta, unitLabel?: string): [string, string][
  */
 export async function writeXlsx(
   out: Writable, storage: Storage, filter: EventFilter, ctx: ExportContext, meta: ExportMeta, signal?: AbortSignal,
+  maxRowsPerSheet = XLSX_MAX_DATA_ROWS,
 ): Promise<number> {
   const report = await computeStats(storage, filter, { ...ctx, fromDay: meta.fromDay, toDay: meta.toDay }, signal);
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
@@ -197,7 +223,7 @@ export async function writeXlsx(
   wb.created = meta.generatedAt;
 
   writeSummarySheet(wb, report, ctx, meta);
-  const rows = await writeEventSheets(wb, out, storage, filter, ctx, signal);
+  const rows = await writeEventSheets(wb, out, storage, filter, ctx, maxRowsPerSheet, signal);
   await wb.commit();
   return rows;
 }
@@ -276,7 +302,8 @@ function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: Stats
 }
 
 async function writeEventSheets(
-  wb: ExcelJS.stream.xlsx.WorkbookWriter, out: Writable, storage: Storage, filter: EventFilter, ctx: ExportContext, signal?: AbortSignal,
+  wb: ExcelJS.stream.xlsx.WorkbookWriter, out: Writable, storage: Storage, filter: EventFilter, ctx: ExportContext,
+  maxRows: number, signal?: AbortSignal,
 ): Promise<number> {
   const fmt = eventFormatter(ctx);
   let sheetNo = 0;
@@ -300,13 +327,13 @@ async function writeEventSheets(
 
   let n = 0;
   for await (const e of storage.iterateEvents(filter)) {
-    if (inSheet === XLSX_MAX_DATA_ROWS) openSheet();
+    if (inSheet === maxRows) openSheet();
     const v = fmt(e);
     // Excel dates carry no zone: shift to Vietnam wall-clock time so the cell shows local time.
     ws!.addRow([new Date(e.at.getTime() + VN_OFFSET_MS), v.type, v.channel, v.userKey, v.organisation, v.unit, v.quiz,
       v.score ?? '', v.total ?? '', v.passed]).commit();
     inSheet++;
-    if (++n % 2000 === 0) await pace(out, signal);
+    if (++n % 1000 === 0) await pace(out, signal, [sheetSink(ws!)]);
   }
   ws!.commit();
   return n;

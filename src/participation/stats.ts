@@ -72,7 +72,8 @@ export type Row = Counts & { passRate: number | null };
 export interface OrgRow extends Row { organisation: string; registered: boolean }
 export interface UnitRow extends Row { unit: string; label: string }
 export interface ChannelRow extends Row { channel: string; label: string }
-export interface DayRow extends Row { date: string }
+/** Per day without distinct people: a set of keys for every day would grow with the events, not with the people. */
+export type DayRow = Omit<Row, 'participants'> & { date: string };
 export interface TableRow extends Row { organisation: string; registered: boolean; unit: string; unitLabel: string }
 export interface QuizRow { quizId: string; title: string; started: number; completed: number; passed: number; passRate: number | null; averagePercent: number | null }
 
@@ -102,6 +103,7 @@ export interface StatsContext {
 }
 
 class Bucket {
+  constructor(private trackPeople = true) {}
   reached = 0; answered = 0; unanswered = 0; quizStarted = 0; quizCompleted = 0; quizPassed = 0;
   registrations = 0; feedbackHelpful = 0; feedbackUnhelpful = 0;
   private keys?: Set<string>;
@@ -117,7 +119,7 @@ class Bucket {
       case 'feedback_helpful': this.feedbackHelpful++; break;
       case 'feedback_unhelpful': this.feedbackUnhelpful++; break;
     }
-    if (e.userKey) (this.keys ??= new Set()).add(e.userKey);
+    if (e.userKey && this.trackPeople) (this.keys ??= new Set()).add(e.userKey);
   }
 
   row(): Row {
@@ -155,7 +157,7 @@ export class StatsAggregator {
   add(e: StoredEvent): void {
     this.count++;
     this.totals.add(e);
-    bucket(this.days, vnDay(e.at)).add(e);
+    bucket(this.days, vnDay(e.at), false).add(e);
     bucket(this.orgs, e.organisation || null).add(e);
     bucket(this.units, e.unit || null).add(e);
     bucket(this.channels, e.channel).add(e);
@@ -198,10 +200,10 @@ export class StatsAggregator {
     if (span >= 0 && span <= 3660) {
       for (let t = Date.parse(first!); t <= Date.parse(last!); t += DAY_MS) {
         const day = new Date(t).toISOString().slice(0, 10);
-        byDay.push({ date: day, ...(this.days.get(day) ?? new Bucket()).row() });
+        byDay.push(dayRow(day, this.days.get(day)));
       }
     } else {
-      for (const day of seenDays) byDay.push({ date: day, ...this.days.get(day)!.row() });
+      for (const day of seenDays) byDay.push(dayRow(day, this.days.get(day)));
     }
 
     const byQuiz: QuizRow[] = [...this.quizzes.entries()]
@@ -235,9 +237,14 @@ export class StatsAggregator {
   }
 }
 
-function bucket<K>(map: Map<K, Bucket>, key: K): Bucket {
+function dayRow(date: string, b: Bucket = new Bucket(false)): DayRow {
+  const { participants: _, ...rest } = b.row();
+  return { date, ...rest };
+}
+
+function bucket<K>(map: Map<K, Bucket>, key: K, trackPeople = true): Bucket {
   let b = map.get(key);
-  if (!b) map.set(key, (b = new Bucket()));
+  if (!b) map.set(key, (b = new Bucket(trackPeople)));
   return b;
 }
 

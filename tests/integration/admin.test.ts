@@ -430,6 +430,23 @@ describe('exports', () => {
     expect(audit.some((a) => JSON.parse(a.detail).format === 'xlsx')).toBe(true);
   });
 
+  it('continues the event rows on a new sheet past the per-sheet row limit', async () => {
+    const { writeXlsx } = await import('../../src/participation/export.js');
+    const { vnDayEnd, vnDayStart } = await import('../../src/participation/stats.js');
+    const { PassThrough } = await import('node:stream');
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const filter = { from: vnDayStart('2025-03-01'), to: vnDayEnd('2025-03-31') };
+    const rows = await writeXlsx(out, side, filter, {}, { fromDay: '2025-03-01', toDay: '2025-03-31', generatedAt: new Date() }, undefined, 20);
+    expect(rows).toBe(MARCH_EVENTS);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => [w.name, w.actualRowCount])).toEqual([
+      ['Tổng hợp', expect.any(Number)], ['Sự kiện', 21], ['Sự kiện (2)', 21], ['Sự kiện (3)', 2],
+    ]);
+  });
+
   it('defuses formulas in CSV cells', async () => {
     const { csvField } = await import('../../src/participation/export.js');
     expect(csvField('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
