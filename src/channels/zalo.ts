@@ -115,22 +115,18 @@ export class ZaloTokens {
   }
 
   private async doRefresh(rejected?: string): Promise<string> {
-    const { storage, log, outbound, http } = this.deps;
+    const { storage, log } = this.deps;
     const { raw, tokens } = await this.read();
     if (tokens && rejected && tokens.accessToken !== rejected) return tokens.accessToken;
     if (!tokens?.refreshToken || !this.cfg.appSecret) throw new SendError('zalo_refresh_not_configured', false);
     const used = tokens.refreshToken;
-    const data = await outbound.call('oauth/access_token', async (signal) => {
-      const res = await http.post(`${this.cfg.oauthUrl}/v4/oa/access_token`,
-        new URLSearchParams({ refresh_token: used, app_id: this.cfg.appId, grant_type: 'refresh_token' }).toString(),
-        { headers: { secret_key: this.cfg.appSecret!, 'content-type': 'application/x-www-form-urlencoded' }, signal });
-      if (res.status === 429 || res.status >= 500) throw new SendError(res.status, true, parseRetryAfter(res.headers['retry-after'], outbound.options.retryAfterUnitMs));
-      const d = res.data as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
-      if (res.status >= 400 || typeof d?.access_token !== 'string' || typeof d.refresh_token !== 'string') {
-        throw new SendError(`oauth:${typeof d?.error === 'number' ? d.error : res.status}`, false);
-      }
-      return { access: d.access_token, refresh: d.refresh_token, expiresIn: Number(d.expires_in) };
+    const data = await this.callRefresh(used).catch(async (err: unknown) => {
+      // Another instance sharing this database may have used the same refresh token first.
+      const again = await this.read();
+      if (again.tokens && again.tokens.accessToken !== tokens.accessToken) return undefined;
+      throw err;
     });
+    if (!data) return (await this.read()).tokens!.accessToken;
     const next: StoredTokens = {
       accessToken: data.access, refreshToken: data.refresh, seed: tokens.seed,
       expiresAt: Date.now() + (Number.isFinite(data.expiresIn) && data.expiresIn > 0 ? data.expiresIn : 90_000) * 1000,
@@ -145,6 +141,21 @@ export class ZaloTokens {
     }
     log.info({ channel: 'zalo', expiresAt: new Date(next.expiresAt!).toISOString() }, 'zalo access token refreshed');
     return next.accessToken;
+  }
+
+  private callRefresh(refreshToken: string): Promise<{ access: string; refresh: string; expiresIn: number }> {
+    const { outbound, http } = this.deps;
+    return outbound.call('oauth/access_token', async (signal) => {
+      const res = await http.post(`${this.cfg.oauthUrl}/v4/oa/access_token`,
+        new URLSearchParams({ refresh_token: refreshToken, app_id: this.cfg.appId, grant_type: 'refresh_token' }).toString(),
+        { headers: { secret_key: this.cfg.appSecret!, 'content-type': 'application/x-www-form-urlencoded' }, signal });
+      if (res.status === 429 || res.status >= 500) throw new SendError(res.status, true, parseRetryAfter(res.headers['retry-after'], outbound.options.retryAfterUnitMs));
+      const d = res.data as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
+      if (res.status >= 400 || typeof d?.access_token !== 'string' || typeof d.refresh_token !== 'string') {
+        throw new SendError(`oauth:${typeof d?.error === 'number' ? d.error : res.status}`, false);
+      }
+      return { access: d.access_token, refresh: d.refresh_token, expiresIn: Number(d.expires_in) };
+    });
   }
 }
 

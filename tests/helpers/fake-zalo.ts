@@ -25,9 +25,14 @@ export class FakeZalo {
   readonly usedRefresh: string[] = [];
   readonly refreshRejected: string[] = [];
   private issued = 0;
+  /** Runs before a refresh is answered (a test stands in for another instance here). */
+  beforeRefresh?: () => Promise<void>;
 
   constructor() {
-    this.server = new FakeServer((r) => this.handle(r));
+    this.server = new FakeServer(async (r) => {
+      if (r.path === '/v4/oa/access_token') await this.beforeRefresh?.();
+      return this.handle(r);
+    });
   }
 
   static async start(): Promise<FakeZalo> {
@@ -59,6 +64,7 @@ export class FakeZalo {
     for (const r of refresh) this.validRefresh.add(r);
     this.sent.length = 0;
     this.issued = 0;
+    this.beforeRefresh = undefined;
     this.usedRefresh.length = 0;
     this.refreshRejected.length = 0;
     this.server.requests.length = 0;

@@ -192,6 +192,25 @@ describe('Zalo access token', () => {
     expect(new Set(fake.sent.map((s) => s.token))).toEqual(new Set(['at-new-1']));
   });
 
+  it('when another instance used the refresh token first, takes the pair it stored', async () => {
+    fake.reset([], ['rt-1']);
+    const b = await start({ tokens: { access: 'at-expired', refresh: 'rt-1' } });
+    fake.beforeRefresh = async () => {
+      // The other instance refreshes with rt-1 and stores its pair just before ours reaches Zalo.
+      fake.validRefresh.delete('rt-1');
+      fake.validAccess.add('at-other');
+      const storage = await openStorage(loadConfig({ DATA_DIR: b.dataDir }));
+      const current = await storage.getSetting('zalo.tokens');
+      const mine = JSON.parse(current!) as Record<string, unknown>;
+      await storage.compareAndSetSetting('zalo.tokens', current, JSON.stringify({ ...mine, accessToken: 'at-other', refreshToken: 'rt-other' }));
+      await storage.close();
+    };
+    await deliver(b, zaloText('menu', '905'));
+    await waitFor(() => fake.sent.length >= 1, 'send with the other instance\'s token');
+    expect(fake.sent[0]!.token).toBe('at-other');
+    expect(fake.refreshRejected).toEqual(['rt-1']);
+  });
+
   it('a rejected refresh token fails the send once (recorded), without a refresh loop', async () => {
     fake.reset([], []);
     const b = await start({ tokens: { access: 'at-expired', refresh: 'rt-dead' } });
