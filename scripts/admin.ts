@@ -15,7 +15,7 @@ import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { openStorage } from '../src/storage/index.js';
 import { Directory } from '../src/participation/directory.js';
 import { DISABLED_HASH, hashPassword } from '../src/admin/passwords.js';
-import { loadQuizTitles } from '../src/admin/quiz-titles.js';
+import { loadQuizzes } from '../src/quiz/bank.js';
 import { vnDateTime } from '../src/participation/stats.js';
 
 const USAGE = `Cách dùng:
@@ -170,7 +170,7 @@ async function verifyCode(config: Config, args: ReturnType<typeof parseArgs>): P
       console.log(`Không tìm thấy mã ${code}.`);
       return false;
     }
-    const title = loadQuizTitles(config.knowledgeDir).get(found.quizId) ?? found.quizId;
+    const title = loadQuizzes(config.knowledgeDir).find((q) => q.id === found.quizId)?.title ?? found.quizId;
     console.log(`Mã ${found.code}: bài "${title}", đúng ${found.score}/${found.total} câu, ngày ${vnDateTime(found.at)} (giờ Việt Nam).`);
     return true;
   } finally {

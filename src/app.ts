@@ -54,7 +54,7 @@ export async function startApp(
     config, log, channels,
     isReady: async () => ready && (await storage.ping().then(() => true, () => false)),
     publicDir: fileURLToPath(new URL('../public', import.meta.url)),
-    extraRouters: [createAdminRouter({ config, storage, directory, log })],
+    extraRouters: [createAdminRouter({ config, storage, directory, quizzes, log })],
   });
 
   const server = await new Promise<Server>((resolve, reject) => {

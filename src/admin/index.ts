@@ -17,12 +17,14 @@ import {
 } from './auth.js';
 import { DISABLED_HASH, dummyHash, verifyPassword } from './passwords.js';
 import { FilterError, parseFilter, type ParsedFilter } from './filters.js';
-import { loadQuizTitles } from './quiz-titles.js';
+import type { Quiz } from '../quiz/bank.js';
 
 export interface AdminDeps {
   config: Config;
   storage: Storage;
   directory: Directory;
+  /** The loaded quiz bank, for quiz titles in reports. */
+  quizzes: Quiz[];
   log: Logger;
   /** The directory holding admin/ (the dashboard files); defaults to the repository's public/. */
   publicDir?: string;
@@ -50,7 +52,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   const ctx: ExportContext = {
     organisations: directory.organisations.map((o) => o.name),
     units: directory.units.map((u) => ({ name: u.name, label: u.label })),
-    quizTitles: loadQuizTitles(config.knowledgeDir),
+    quizTitles: new Map(deps.quizzes.map((q) => [q.id, q.title])),
   };
 
   router.use('/admin', (_req, res, next) => {
