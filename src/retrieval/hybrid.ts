@@ -131,9 +131,9 @@ export class HybridIndex {
 /**
  * Probability that the best passage really answers the question: a logistic model over coverage,
  * hashed-vector similarity of question and passage, and BM25 strength, fitted on tests/eval by `npm run eval -- --fit`, which also
- * reports 5-fold cross-validated accuracy (at 0.7: 91.9% top-1 on topic, 90.9% of off-topic refused).
+ * reports 5-fold cross-validated accuracy (at 0.7: 91.3% top-1 on topic, 93.3% of off-topic refused).
  */
-export const CONFIDENCE_WEIGHTS = [-6.431, 2.671, 2.214, 0.898, 2.420, 0.937, -0.294];
+export const CONFIDENCE_WEIGHTS = [-6.237, 2.855, 2.703, 0.934, 2.341, 0.768, -0.569];
 
 export function confidenceInputs(f: ConfidenceFeatures): number[] {
   return [1, f.chunkWords, f.articleWords, f.articlePairs, f.cosine, Math.log1p(f.bm25), Math.min(f.contentWords, 8) / 8];
