@@ -5,7 +5,7 @@ import type { Button, Reply } from '../core/messages.js';
 import { sendError } from '../http/errors.js';
 import type { Channel } from './channel.js';
 import type { PlatformDeps, PlatformChannelOptions } from './index.js';
-import { answerInOrder, Outbound, parseJsonBody, parseRetryAfter, rawBuffer, safeEqual, SendError } from './outbound.js';
+import { describe, Inbox, Outbound, parseJsonBody, parseRetryAfter, rawBuffer, safeEqual, SendError, type TurnJob } from './outbound.js';
 import { ButtonMemory, splitText, truncateTitle, withNumberedButtons } from './render.js';
 
 export const MESSENGER_TEXT_LIMIT = 2000;
@@ -99,16 +99,18 @@ export function createMessengerChannel(deps: PlatformDeps, options: PlatformChan
     memory.offer(userId, { numbered });
   }
 
-  function onEvent(ev: MessagingEvent): void {
+  /** The job for a messaging event (fresh or replayed from the inbox); undefined for echoes, receipts and the like. */
+  function toJob(ev: MessagingEvent, receivedAt: Date): TurnJob | undefined {
     const userId = typeof ev.sender?.id === 'string' ? ev.sender.id : undefined;
-    if (!userId) return;
-    const ts = typeof ev.timestamp === 'number' ? Math.min(ev.timestamp, Date.now()) : Date.now();
+    if (!userId) return undefined;
+    // The platform's time bounds the 24 h window, also for a message replayed after a crash.
+    const ts = typeof ev.timestamp === 'number' ? Math.min(ev.timestamp, receivedAt.getTime()) : receivedAt.getTime();
     let messageId: string;
     let build: () => { text?: string; payload?: string; unsupported?: boolean };
     if (ev.message) {
       const m = ev.message;
-      if (m.is_echo) return; // our own sends, mirrored back
-      if (typeof m.mid !== 'string') return;
+      if (m.is_echo) return undefined; // our own sends, mirrored back
+      if (typeof m.mid !== 'string') return undefined;
       messageId = m.mid;
       const quick = typeof m.quick_reply?.payload === 'string' ? m.quick_reply.payload : undefined;
       const text = typeof m.text === 'string' ? m.text : undefined;
@@ -118,18 +120,17 @@ export function createMessengerChannel(deps: PlatformDeps, options: PlatformChan
       };
     } else if (ev.postback) {
       const payload = typeof ev.postback.payload === 'string' ? ev.postback.payload : undefined;
-      if (!payload) return;
+      if (!payload) return undefined;
       messageId = typeof ev.postback.mid === 'string' ? ev.postback.mid : `postback:${userId}:${ts}`;
       build = () => ({ payload });
     } else {
-      return; // delivery, read, reactions, referrals...
+      return undefined; // delivery, read, reactions, referrals...
     }
     noteUserMessage(userId, ts);
-    void answerInOrder({ outbound, storage, engine, log }, {
-      userId, messageId, inbound: build,
-      deliver: (replies) => deliver(userId, replies).catch(() => undefined),
-    });
+    return { userId, messageId, inbound: build, deliver: (replies) => deliver(userId, replies) };
   }
+
+  const inbox = new Inbox<MessagingEvent>({ outbound, storage, engine, log }, toJob);
 
   const router = express.Router();
   router.get('/webhooks/messenger', (req, res) => {
@@ -142,30 +143,41 @@ export function createMessengerChannel(deps: PlatformDeps, options: PlatformChan
     }
     sendError(res, 403, 'forbidden', 'Verification failed');
   });
-  router.post('/webhooks/messenger', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), (req, res) => {
+  router.post('/webhooks/messenger', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), async (req, res) => {
     const sig = req.get('x-hub-signature-256');
     if (!sig) return sendError(res, 401, 'unauthorized', 'Missing X-Hub-Signature-256');
     const expected = `sha256=${crypto.createHmac('sha256', appSecret).update(rawBuffer(req.body)).digest('hex')}`;
     if (!safeEqual(sig.trim().toLowerCase(), expected)) return sendError(res, 403, 'forbidden', 'Bad signature');
     const body = parseJsonBody(req.body);
     if (!body) return sendError(res, 400, 'malformed_json', 'Request body is not valid JSON');
-    res.sendStatus(200);
-    if (body.object !== 'page' || !Array.isArray(body.entry)) return;
-    for (const entry of body.entry as { messaging?: unknown }[]) {
-      // `standby` events belong to another app in a handover; only `messaging` is ours.
-      if (!entry || !Array.isArray(entry.messaging)) continue;
-      for (const ev of entry.messaging as MessagingEvent[]) if (ev && typeof ev === 'object') onEvent(ev);
+    const events: MessagingEvent[] = [];
+    if (body.object === 'page' && Array.isArray(body.entry)) {
+      for (const entry of body.entry as { messaging?: unknown }[]) {
+        // `standby` events belong to another app in a handover; only `messaging` is ours.
+        if (!entry || !Array.isArray(entry.messaging)) continue;
+        for (const ev of entry.messaging as MessagingEvent[]) if (ev && typeof ev === 'object') events.push(ev);
+      }
     }
+    try {
+      // Acknowledged only once every event is stored, in order; after a failure the whole batch comes again
+      // and the events already stored are dropped as duplicates.
+      for (const ev of events) await inbox.accept(ev);
+    } catch (err) {
+      log.error({ channel: 'messenger', err: describe(err) }, 'could not store an event; Facebook will redeliver it');
+      return sendError(res, 500, 'storage_unavailable', 'Could not store the event');
+    }
+    res.sendStatus(200);
   });
 
   return {
     name: 'messenger',
     router,
     async start() {
+      await inbox.start();
       log.info({ channel: 'messenger' }, 'channel on');
     },
     async stop() {
-      await outbound.drain();
+      await inbox.stop();
     },
   };
 }

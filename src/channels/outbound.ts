@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Engine } from '../core/engine.js';
 import type { ChannelName, Inbound, Reply } from '../core/messages.js';
 import type { Logger } from '../log.js';
-import type { Storage } from '../storage/types.js';
+import type { PendingInbound, Storage } from '../storage/types.js';
 
 /**
  * Shared outbound machinery for the platform channels: per-user ordering, a token bucket per platform,
@@ -146,6 +146,11 @@ export class Outbound {
     return Math.round(n * this.options.retryAfterUnitMs);
   }
 
+  /** True once stop() gave up waiting: calls fail at once. */
+  get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
   /** Runs `task` after every earlier task of the same key (one user); never rejects. */
   inOrder(key: string, task: () => Promise<void>): Promise<void> {
     const previous = this.chains.get(key) ?? Promise.resolve();
@@ -260,20 +265,25 @@ export function describe(err: unknown): { name?: string; code?: unknown; message
 
 const SORRY = 'Xin lỗi, tôi đang gặp sự cố nên chưa trả lời được. Bạn vui lòng thử lại sau ít phút.';
 
+/** Processing attempts after which a message that never completes (one that crashes the process, say) is given up. */
+export const MAX_INBOUND_ATTEMPTS = 5;
+
 export interface TurnJob {
   userId: string;
-  /** The platform's message/update id; a second delivery with the same id is dropped. */
+  /** The platform's message/update id: the inbox key, so a second delivery with the same id is dropped. */
   messageId: string;
-  /** Builds the inbound message once the id is claimed (so button memory is read in order). */
+  /** Builds the inbound message when its turn comes (so button memory is read in order). */
   inbound: () => Omit<Inbound, 'channel' | 'userId' | 'messageId' | 'receivedAt'>;
-  /** Runs after the claim, before the engine (e.g. answering a Telegram callback query). */
+  /** Runs when the message's turn comes, before the engine (e.g. answering a Telegram callback query). */
   onClaimed?: () => Promise<void>;
+  /** Sends the replies; throws (SendError) when a call gave up. */
   deliver: (replies: Reply[]) => Promise<void>;
 }
 
 /**
- * Claims the platform id, hands the message to the engine and delivers the replies, all in the
- * user's order: the next message of the same user starts only after this one's replies went out.
+ * For a channel that answers within the platform's request (Bot Framework) and acknowledges only after it:
+ * claims the platform id, hands the message to the engine and delivers the replies, in the user's order.
+ * The webhook channels, which acknowledge before answering, use the durable Inbox instead.
  */
 export function answerInOrder(
   deps: { outbound: Outbound; storage: Storage; engine: Engine; log: Logger },
@@ -296,4 +306,153 @@ export function answerInOrder(
     }
     if (replies.length) await job.deliver(replies);
   });
+}
+
+/** What `Inbox.accept` did with an event: stored (the webhook may acknowledge it), a redelivery, or not a message. */
+export type Accepted = 'stored' | 'duplicate' | 'ignored';
+
+/**
+ * A platform channel's durable inbox. `accept` stores an event before the webhook is acknowledged and then
+ * handles it in the user's order: engine, replies, and only then the row is marked done (also when a send
+ * gave up: that failure is recorded by Outbound). `start` replays what an earlier run acknowledged but did
+ * not finish (a crash, a kill, a stop past its drain timeout). Fresh and replayed events go through the same
+ * `toJob`, so a replayed message is handled exactly like a fresh one.
+ */
+export class Inbox<E> {
+  /** Rows received before this point belong to earlier runs; later ones are this run's own. */
+  private readonly createdAt = new Date();
+  private lastReceived = 0;
+  private readonly running = new Set<string>();
+  private openGate!: () => void;
+  /** Fresh messages wait until the replay has queued the oldest pending ones, so each user's order holds. */
+  private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve));
+  private replaying: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private deps: { outbound: Outbound; storage: Storage; engine: Engine; log: Logger },
+    /** Rebuilds the job from the platform event; undefined when the event is not a message for the bot. */
+    private toJob: (event: E, receivedAt: Date) => TurnJob | undefined,
+    options: { maxAttempts?: number } = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? MAX_INBOUND_ATTEMPTS;
+  }
+
+  private get channel(): ChannelName {
+    return this.deps.outbound.channel;
+  }
+
+  /** Stores the event, then handles it in the background. Throws when it cannot be stored: answer 500 then. */
+  async accept(event: E): Promise<Accepted> {
+    // Strictly increasing per process, so a batch stored within one millisecond replays in arrival order.
+    const receivedAt = new Date((this.lastReceived = Math.max(Date.now(), this.lastReceived + 1)));
+    const job = this.toJob(event, receivedAt);
+    if (!job) return 'ignored';
+    const { storage, log } = this.deps;
+    if (!(await storage.enqueueInbound({ channel: this.channel, messageId: job.messageId, userId: job.userId, event: JSON.stringify(event), receivedAt }))) {
+      log.debug({ channel: this.channel, messageId: job.messageId }, 'duplicate delivery dropped');
+      return 'duplicate';
+    }
+    this.running.add(job.messageId);
+    void this.gate.then(() => this.run(job, { attempts: 0, receivedAt }));
+    return 'stored';
+  }
+
+  /** Queues the pending messages of earlier runs; resolves once the oldest are queued (they are handled in the background). */
+  start(): Promise<void> {
+    let queued!: () => void;
+    const firstPage = new Promise<void>((resolve) => (queued = resolve));
+    this.replaying = this.replay(queued)
+      .catch((err: unknown) => this.deps.log.error({ channel: this.channel, err: describe(err) }, 'replaying pending messages failed'))
+      .finally(() => {
+        queued();
+        this.openGate();
+      });
+    return firstPage;
+  }
+
+  /** Stops replaying, finishes (or past the drain timeout, abandons and leaves pending) what was queued. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.deps.outbound.drain();
+    await this.replaying;
+  }
+
+  private async replay(queued: () => void, pageSize = 500): Promise<void> {
+    const { storage, log } = this.deps;
+    const tried = new Set<string>();
+    let total = 0;
+    while (!this.stopping) {
+      const rows = (await storage.pendingInbound(this.channel, this.createdAt, pageSize))
+        .filter((r) => !tried.has(r.messageId) && !this.running.has(r.messageId));
+      if (!rows.length) break;
+      if (!total) log.info({ channel: this.channel, count: rows.length }, 'replaying acknowledged messages left pending by an earlier run');
+      total += rows.length;
+      const batch: Promise<void>[] = [];
+      for (const row of rows) {
+        tried.add(row.messageId);
+        const job = this.rebuild(row);
+        if (job) batch.push(this.run(job, row));
+        else await storage.completeInbound(this.channel, row.messageId);
+      }
+      // Beyond one page, fresh messages may overtake a user's older pending ones; a page is far more than a crash leaves.
+      queued();
+      this.openGate();
+      await Promise.all(batch);
+    }
+  }
+
+  private rebuild(row: PendingInbound): TurnJob | undefined {
+    let job: TurnJob | undefined;
+    try {
+      job = this.toJob(JSON.parse(row.event) as E, row.receivedAt);
+    } catch {
+      job = undefined;
+    }
+    if (job && job.messageId === row.messageId && job.userId === row.userId) return job;
+    this.deps.log.error({ channel: this.channel, messageId: row.messageId }, 'stored event cannot be rebuilt into a message; marked done');
+    return undefined;
+  }
+
+  private run(job: TurnJob, row: { attempts: number; receivedAt: Date }): Promise<void> {
+    this.running.add(job.messageId);
+    return this.deps.outbound.inOrder(job.userId, () => this.handle(job, row).finally(() => this.running.delete(job.messageId)));
+  }
+
+  private async handle(job: TurnJob, row: { attempts: number; receivedAt: Date }): Promise<void> {
+    const { outbound, storage, engine, log } = this.deps;
+    const channel = this.channel;
+    const ids = { channel, messageId: job.messageId };
+    // Past the drain timeout nothing can be sent: leave the message pending for the next start.
+    if (outbound.stopping) return;
+    // Counted before the work, so a message that crashes the process is given up after a few restarts.
+    if (!(await storage.attemptInbound(channel, job.messageId, row.attempts))) return; // done, or taken by another run
+    if (row.attempts >= this.maxAttempts) {
+      log.error({ ...ids, attempts: row.attempts }, 'inbound message given up after repeated failed attempts');
+      await storage.completeInbound(channel, job.messageId);
+      return;
+    }
+    await job.onClaimed?.().catch(() => undefined);
+    let replies: Reply[];
+    try {
+      replies = await engine.handle({ ...job.inbound(), channel, userId: job.userId, messageId: job.messageId, receivedAt: row.receivedAt });
+    } catch (err) {
+      log.error({ ...ids, err: describe(err) }, 'engine failed on a message');
+      replies = [{ text: SORRY }];
+    }
+    if (replies.length) {
+      try {
+        await job.deliver(replies);
+      } catch (err) {
+        if (!(err instanceof SendError)) throw err; // a bug, not a platform answer: left pending, retried at the next start
+        if (err.code === 'aborted_at_shutdown') {
+          log.warn(ids, 'reply cut short by shutdown; the message stays pending for the next start');
+          return;
+        }
+        // The platform call gave up after its retries (logged and recorded): the message was handled.
+      }
+    }
+    await storage.completeInbound(channel, job.messageId);
+  }
 }

@@ -4,7 +4,7 @@ import type { Button, Reply } from '../core/messages.js';
 import { sendError } from '../http/errors.js';
 import type { Channel } from './channel.js';
 import type { PlatformDeps, PlatformChannelOptions } from './index.js';
-import { answerInOrder, describe, Outbound, parseJsonBody, safeEqual, SendError, sleep } from './outbound.js';
+import { describe, Inbox, Outbound, parseJsonBody, safeEqual, SendError, sleep, type Accepted, type TurnJob } from './outbound.js';
 import { ButtonMemory, splitText, utf8Length, withNumberedButtons } from './render.js';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -76,51 +76,71 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
     memory.offer(chatId, { numbered });
   }
 
-  function onUpdate(update: TgUpdate): void {
+  /** The conversation job for an update (fresh or replayed from the inbox); undefined for anything else. */
+  function toJob(update: TgUpdate): TurnJob | undefined {
     const { message, callback_query: cq } = update;
     const messageId = String(update.update_id);
+    const deliverTo = (userId: string) => (replies: Reply[]) => deliver(userId, replies);
     if (message) {
       // Private chats only: in groups the bot would answer everyone's chatter.
-      if (message.chat?.type !== 'private') return;
+      if (message.chat?.type !== 'private') return undefined;
       const userId = String(message.chat.id);
       const text = typeof message.text === 'string' ? normaliseCommand(message.text) : undefined;
-      void answerInOrder({ outbound, storage, engine, log }, {
+      return {
         userId, messageId,
         inbound: () => {
           const payload = memory.resolve(userId, text);
           return payload ? { payload } : text !== undefined ? { text } : { unsupported: true };
         },
-        deliver: (replies) => deliver(userId, replies).catch(() => undefined),
-      });
-    } else if (cq && typeof cq.id === 'string') {
+        deliver: deliverTo(userId),
+      };
+    }
+    if (cq && typeof cq.id === 'string') {
       const chat = cq.message?.chat;
-      if (chat && chat.type !== 'private') {
-        // Not a conversation we hold, but the button must still stop spinning.
-        void api('answerCallbackQuery', (signal) => bot.telegram.callApi('answerCallbackQuery', { callback_query_id: cq.id }, sig(signal))).catch(() => undefined);
-        return;
-      }
+      if (chat && chat.type !== 'private') return undefined;
       const userId = String(chat?.id ?? cq.from.id);
-      void answerInOrder({ outbound, storage, engine, log }, {
+      return {
         userId, messageId,
         // Every callback gets an answer, or the button keeps spinning.
-        onClaimed: () => api('answerCallbackQuery', (signal) => bot.telegram.callApi('answerCallbackQuery', { callback_query_id: cq.id }, sig(signal))).then(() => undefined),
+        onClaimed: () => answerCallback(cq.id),
         inbound: () => (cq.data ? { payload: cq.data } : { unsupported: true }),
-        deliver: (replies) => deliver(userId, replies).catch(() => undefined),
-      });
+        deliver: deliverTo(userId),
+      };
     }
     // Other update kinds (edited messages, polls, membership changes) are not part of the conversation.
+    return undefined;
+  }
+
+  const answerCallback = (id: string) =>
+    api('answerCallbackQuery', (signal) => bot.telegram.callApi('answerCallbackQuery', { callback_query_id: id }, sig(signal))).then(() => undefined);
+  const inbox = new Inbox<TgUpdate>({ outbound, storage, engine, log }, toJob);
+
+  /** Stores a conversation update (throws if it cannot); a group chat's button press is only acknowledged. */
+  function onUpdate(update: TgUpdate): Promise<Accepted> {
+    const cq = update.callback_query;
+    if (cq && typeof cq.id === 'string' && cq.message?.chat && cq.message.chat.type !== 'private') {
+      // Not a conversation we hold, but the button must still stop spinning.
+      void answerCallback(cq.id).catch(() => undefined);
+    }
+    return inbox.accept(update);
   }
 
   const router = express.Router();
   if (secret) {
-    router.post('/webhooks/telegram', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), (req, res) => {
+    router.post('/webhooks/telegram', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), async (req, res) => {
       const got = req.get('x-telegram-bot-api-secret-token');
       if (!got) return sendError(res, 401, 'unauthorized', 'Missing secret token');
       if (!safeEqual(got, secret)) return sendError(res, 403, 'forbidden', 'Wrong secret token');
       const body = parseJsonBody(req.body);
       if (!body) return sendError(res, 400, 'malformed_json', 'Request body is not valid JSON');
+      try {
+        // Acknowledged only once stored: a crash after the 200 loses nothing.
+        if (isUpdate(body)) await onUpdate(body);
+      } catch (err) {
+        log.error({ channel: 'telegram', err: describe(err) }, 'could not store an update; Telegram will redeliver it');
+        return sendError(res, 500, 'storage_unavailable', 'Could not store the update');
+      }
       res.sendStatus(200);
-      if (isUpdate(body)) onUpdate(body);
     });
   }
 
@@ -147,10 +167,19 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
         failures = 0;
         for (const u of updates as unknown[]) {
           if (!isUpdate(u)) continue;
+          // Stored before the offset moves past it: the next getUpdates confirms it to Telegram.
+          await onUpdate(u).catch((err: unknown) => { throw new StoreError(err); });
           offset = Math.max(offset, u.update_id + 1);
-          onUpdate(u);
         }
       } catch (e) {
+        if (e instanceof StoreError) {
+          // Not confirmed to Telegram: the same updates come again; those already stored are dropped as duplicates.
+          failures++;
+          const delay = Math.min(outbound.options.maxDelayMs, outbound.options.baseDelayMs * 2 ** Math.min(failures, 10));
+          log.error({ channel: 'telegram', err: describe(e.cause), delayMs: delay }, 'could not store an update; fetching it again');
+          await sleep(delay, signal).catch(() => undefined);
+          continue;
+        }
         if (signal.aborted) return;
         const err = classify(e);
         if (err.code === 401 || err.code === 404) {
@@ -169,6 +198,7 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
     name: 'telegram',
     router,
     async start() {
+      await inbox.start();
       if (secret) {
         log.info({ channel: 'telegram', mode: 'webhook' }, 'channel on');
       } else {
@@ -179,9 +209,16 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
     async stop() {
       polling.abort();
       await pollLoop;
-      await outbound.drain();
+      await inbox.stop();
     },
   };
+}
+
+/** A failure to store an update (as opposed to a failed getUpdates call). */
+class StoreError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('could not store an update');
+  }
 }
 
 /** "/start@my_bot" -> "/start"; "/start abc" (deep link) -> "/start". */

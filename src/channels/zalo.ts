@@ -7,7 +7,7 @@ import type { Storage } from '../storage/types.js';
 import { sendError } from '../http/errors.js';
 import type { Channel } from './channel.js';
 import type { PlatformDeps, PlatformChannelOptions } from './index.js';
-import { answerInOrder, describe, Outbound, parseJsonBody, parseRetryAfter, rawBuffer, safeEqual, SendError } from './outbound.js';
+import { describe, Inbox, Outbound, parseJsonBody, parseRetryAfter, rawBuffer, safeEqual, SendError, type TurnJob } from './outbound.js';
 import { ButtonMemory, splitText, withNumberedButtons } from './render.js';
 
 export const ZALO_TEXT_LIMIT = 2000;
@@ -228,39 +228,39 @@ export function createZaloChannel(deps: PlatformDeps, options: PlatformChannelOp
     memory.offer(userId, { numbered, queries });
   }
 
-  function onEvent(ev: ZaloEvent): void {
+  /** The job for an event (fresh or replayed from the inbox); undefined for echoes, unfollows, receipts... */
+  function toJob(ev: ZaloEvent): TurnJob | undefined {
     const name = typeof ev.event_name === 'string' ? ev.event_name : '';
     const ts = typeof ev.timestamp === 'string' || typeof ev.timestamp === 'number' ? String(ev.timestamp) : '';
-    const deps2 = { outbound, storage, engine, log };
-    const deliverTo = (userId: string) => (replies: Reply[]) => deliver(userId, replies).catch(() => undefined);
+    const deliverTo = (userId: string) => (replies: Reply[]) => deliver(userId, replies);
     if (name === 'follow') {
       const userId = typeof ev.follower?.id === 'string' ? ev.follower.id : undefined;
-      if (!userId) return;
+      if (!userId) return undefined;
       // A new follower gets the greeting, as if they had pressed "Bắt đầu".
-      void answerInOrder(deps2, { userId, messageId: `follow:${userId}:${ts}`, inbound: () => ({ payload: 'START' }), deliver: deliverTo(userId) });
-      return;
+      return { userId, messageId: `follow:${userId}:${ts}`, inbound: () => ({ payload: 'START' }), deliver: deliverTo(userId) };
     }
-    if (!name.startsWith('user_send_')) return; // unfollow, oa_send_* echoes, receipts, seen, submit_info...
+    if (!name.startsWith('user_send_')) return undefined; // unfollow, oa_send_* echoes, receipts, seen, submit_info...
     const userId = typeof ev.sender?.id === 'string' ? ev.sender.id : undefined;
     const msgId = typeof ev.message?.msg_id === 'string' ? ev.message.msg_id : undefined;
-    if (!userId || !msgId) return;
+    if (!userId || !msgId) return undefined;
     if (name === 'user_send_text') {
       const text = typeof ev.message?.text === 'string' ? ev.message.text : '';
-      void answerInOrder(deps2, {
+      return {
         userId, messageId: msgId,
         inbound: () => {
           const payload = memory.resolve(userId, text);
           return payload ? { payload } : { text };
         },
         deliver: deliverTo(userId),
-      });
-    } else {
-      void answerInOrder(deps2, { userId, messageId: msgId, inbound: () => ({ unsupported: true }), deliver: deliverTo(userId) });
+      };
     }
+    return { userId, messageId: msgId, inbound: () => ({ unsupported: true }), deliver: deliverTo(userId) };
   }
 
+  const inbox = new Inbox<ZaloEvent>({ outbound, storage, engine, log }, toJob);
+
   const router = express.Router();
-  router.post('/webhooks/zalo', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), (req, res) => {
+  router.post('/webhooks/zalo', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), async (req, res) => {
     const header = req.get('x-zevent-signature');
     if (!header) return sendError(res, 401, 'unauthorized', 'Missing X-ZEvent-Signature');
     const body = parseJsonBody(req.body);
@@ -270,8 +270,14 @@ export function createZaloChannel(deps: PlatformDeps, options: PlatformChannelOp
     const mac = crypto.createHash('sha256').update(appId).update(rawBuffer(req.body)).update(ts).update(oaSecret).digest('hex');
     const got = header.trim().replace(/^mac=/i, '').toLowerCase();
     if (!safeEqual(got, mac)) return sendError(res, 403, 'forbidden', 'Bad signature');
+    try {
+      // Acknowledged only once stored: a crash after the 200 loses nothing.
+      await inbox.accept(body as ZaloEvent);
+    } catch (err) {
+      log.error({ channel: 'zalo', err: describe(err) }, 'could not store an event; Zalo will redeliver it');
+      return sendError(res, 500, 'storage_unavailable', 'Could not store the event');
+    }
     res.sendStatus(200);
-    onEvent(body as ZaloEvent);
   });
 
   async function checkExpiry(): Promise<void> {
@@ -290,11 +296,12 @@ export function createZaloChannel(deps: PlatformDeps, options: PlatformChannelOp
       timer = setInterval(tick, refreshCheckMs);
       timer.unref();
       tick();
+      await inbox.start();
       log.info({ channel: 'zalo' }, 'channel on');
     },
     async stop() {
       if (timer) clearInterval(timer);
-      await outbound.drain();
+      await inbox.stop();
       await tokens.idle();
     },
   };

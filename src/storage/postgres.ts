@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type { ChannelName } from '../core/messages.js';
-import { eventFromRow, eventWhere } from './sqlite.js';
+import { eventFromRow, eventWhere, inboxFromRow, type InboxRow } from './sqlite.js';
 import type {
-  CompletionCode, ConversationState, EventFilter, ParticipationEvent, Profile, StaffSession, StaffUser,
-  Storage, StoredEvent, UnansweredQuestion,
+  CompletionCode, ConversationState, EventFilter, InboundItem, ParticipationEvent, PendingInbound, Profile, StaffSession,
+  StaffUser, Storage, StoredEvent, UnansweredQuestion,
 } from './types.js';
 
 /** Same tables as SQLite; times are epoch milliseconds (BIGINT) so both stores share the row mapping. */
@@ -22,6 +22,13 @@ const MIGRATIONS: string[] = [
    CREATE TABLE staff_users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, organisation TEXT);
    CREATE TABLE staff_sessions (token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL);
    CREATE TABLE audit_log (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);`,
+  // The webhook channels' dedup point moves from seen_messages to the inbox: ids already seen are carried over as done.
+  `CREATE TABLE inbox (channel TEXT NOT NULL, message_id TEXT NOT NULL, user_id TEXT NOT NULL, event TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at BIGINT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
+   CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';
+   INSERT INTO inbox (channel, message_id, user_id, event, status, received_at, attempts)
+     SELECT channel, message_id, '', '', 'done', at, 0 FROM seen_messages;`,
 ];
 
 /** `?` placeholders (shared with SQLite) to PostgreSQL's `$n`. */
@@ -94,6 +101,29 @@ export class PostgresStorage implements Storage {
   async claimMessage(channel: string, messageId: string): Promise<boolean> {
     const r = await this.pool.query('INSERT INTO seen_messages (channel, message_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [channel, messageId, Date.now()]);
     return r.rowCount === 1;
+  }
+
+  async enqueueInbound(i: InboundItem): Promise<boolean> {
+    const r = await this.pool.query('INSERT INTO inbox (channel, message_id, user_id, event, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [i.channel, i.messageId, i.userId, i.event, i.receivedAt.getTime()]);
+    return r.rowCount === 1;
+  }
+
+  async attemptInbound(channel: string, messageId: string, attempts: number): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE inbox SET attempts = attempts + 1 WHERE channel = $1 AND message_id = $2 AND status = 'pending' AND attempts = $3`,
+      [channel, messageId, attempts]);
+    return r.rowCount === 1;
+  }
+
+  async completeInbound(channel: string, messageId: string): Promise<void> {
+    await this.q(`UPDATE inbox SET status = 'done', event = '', user_id = '' WHERE channel = ? AND message_id = ?`, [channel, messageId]);
+  }
+
+  async pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]> {
+    // One process never stores two rows of a channel in the same millisecond (the inbox sees to it); message_id only makes ties stable.
+    const rows = await this.q<InboxRow>(`SELECT * FROM inbox WHERE channel = ? AND status = 'pending' AND received_at < ?
+      ORDER BY received_at, message_id LIMIT ?`, [channel, olderThan?.getTime() ?? Number.MAX_SAFE_INTEGER, limit]);
+    return rows.map(inboxFromRow);
   }
 
   async getProfile(userKey: string): Promise<Profile | undefined> {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChannelName } from '../core/messages.js';
 import type {
-  CompletionCode, ConversationState, EventFilter, ParticipationEvent, Profile, StaffSession, StaffUser,
-  Storage, StoredEvent, UnansweredQuestion,
+  CompletionCode, ConversationState, EventFilter, InboundItem, ParticipationEvent, PendingInbound, Profile, StaffSession,
+  StaffUser, Storage, StoredEvent, UnansweredQuestion,
 } from './types.js';
 
 /** Ordered, append-only: a migration once shipped is never edited. */
@@ -23,11 +23,24 @@ const MIGRATIONS: string[] = [
    CREATE TABLE staff_users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, organisation TEXT);
    CREATE TABLE staff_sessions (token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at INTEGER NOT NULL);
    CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);`,
+  // The webhook channels' dedup point moves from seen_messages to the inbox: ids already seen are carried over as done.
+  `CREATE TABLE inbox (channel TEXT NOT NULL, message_id TEXT NOT NULL, user_id TEXT NOT NULL, event TEXT NOT NULL,
+     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
+   CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';
+   INSERT INTO inbox (channel, message_id, user_id, event, status, received_at, attempts)
+     SELECT channel, message_id, '', '', 'done', at, 0 FROM seen_messages;`,
 ];
 
 interface EventRow {
   id: number | string; at: number | string; type: string; channel: string; user_key: string | null; organisation: string | null;
   unit: string | null; quiz_id: string | null; score: number | null; total: number | null; passed: number | null;
+}
+
+export interface InboxRow { channel: string; message_id: string; user_id: string; event: string; received_at: number | string; attempts: number | string }
+
+export function inboxFromRow(r: InboxRow): PendingInbound {
+  return { channel: r.channel, messageId: r.message_id, userId: r.user_id, event: r.event, receivedAt: new Date(Number(r.received_at)), attempts: Number(r.attempts) };
 }
 
 export function eventFromRow(r: EventRow): StoredEvent {
@@ -102,6 +115,27 @@ export class SqliteStorage implements Storage {
   async claimMessage(channel: string, messageId: string): Promise<boolean> {
     const r = this.db.prepare('INSERT OR IGNORE INTO seen_messages (channel, message_id, at) VALUES (?, ?, ?)').run(channel, messageId, Date.now());
     return r.changes === 1;
+  }
+
+  async enqueueInbound(i: InboundItem): Promise<boolean> {
+    const r = this.db.prepare('INSERT OR IGNORE INTO inbox (channel, message_id, user_id, event, received_at) VALUES (?, ?, ?, ?, ?)')
+      .run(i.channel, i.messageId, i.userId, i.event, i.receivedAt.getTime());
+    return r.changes === 1;
+  }
+
+  async attemptInbound(channel: string, messageId: string, attempts: number): Promise<boolean> {
+    return this.db.prepare(`UPDATE inbox SET attempts = attempts + 1 WHERE channel = ? AND message_id = ? AND status = 'pending' AND attempts = ?`)
+      .run(channel, messageId, attempts).changes === 1;
+  }
+
+  async completeInbound(channel: string, messageId: string): Promise<void> {
+    this.db.prepare(`UPDATE inbox SET status = 'done', event = '', user_id = '' WHERE channel = ? AND message_id = ?`).run(channel, messageId);
+  }
+
+  async pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]> {
+    const rows = this.db.prepare(`SELECT * FROM inbox WHERE channel = ? AND status = 'pending' AND received_at < ?
+      ORDER BY received_at, rowid LIMIT ?`).all(channel, olderThan?.getTime() ?? Number.MAX_SAFE_INTEGER, limit) as InboxRow[];
+    return rows.map(inboxFromRow);
   }
 
   async getProfile(userKey: string): Promise<Profile | undefined> {

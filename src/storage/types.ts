@@ -103,6 +103,21 @@ export interface StaffSession {
   expiresAt: Date;
 }
 
+/** One acknowledged platform message, as the inbox keeps it until it was handled. */
+export interface InboundItem {
+  channel: string;
+  messageId: string;
+  userId: string;
+  /** The platform event as JSON text: what the channel needs to rebuild the message. */
+  event: string;
+  receivedAt: Date;
+}
+
+export interface PendingInbound extends InboundItem {
+  /** Processing attempts started so far (a crash mid-way leaves the count behind). */
+  attempts: number;
+}
+
 /**
  * The one storage interface. Async so that the PostgreSQL implementation fits the same callers;
  * the SQLite one answers synchronously underneath.
@@ -117,8 +132,24 @@ export interface Storage {
   saveState(sessionId: string, state: ConversationState): Promise<void>;
   deleteState(sessionId: string): Promise<void>;
 
-  /** Records a platform message id; false if it was seen before (a redelivery). */
+  /** Records a platform message id; false if it was seen before (a redelivery). For channels that answer within the request. */
   claimMessage(channel: string, messageId: string): Promise<boolean>;
+
+  /**
+   * The inbox of platform messages: a webhook is acknowledged only once its event is stored here, and the
+   * row stays `pending` until the message was handled, so a crash in between loses nothing.
+   * Inserts the event if this (channel, message id) is new; false for a redelivery (the dedup point).
+   */
+  enqueueInbound(item: InboundItem): Promise<boolean>;
+  /**
+   * Counts one more processing attempt, if the row is still pending with `attempts` attempts so far
+   * (compare-and-set: of two runs taking the same row, one wins). False when it is done or taken.
+   */
+  attemptInbound(channel: string, messageId: string, attempts: number): Promise<boolean>;
+  /** Marks the message handled and drops its stored event and user id; the id stays to recognise redeliveries. */
+  completeInbound(channel: string, messageId: string): Promise<void>;
+  /** A channel's pending messages received before `olderThan` (all when undefined), oldest first. */
+  pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]>;
 
   getProfile(userKey: string): Promise<Profile | undefined>;
   saveProfile(profile: Profile): Promise<void>;

@@ -32,12 +32,21 @@ interface Script {
   left: number;
 }
 
+/** Requests held unanswered by `FakeServer.hold`. */
+export interface Hold {
+  /** How many matching requests are waiting right now. */
+  readonly waiting: number;
+  /** Answers the waiting requests normally (and lets later ones through); those whose client went away stay unanswered. */
+  release(): void;
+}
+
 /** A real HTTP server on 127.0.0.1:0 that records every request and can be scripted to fail. */
 export class FakeServer {
   readonly requests: FakeRequest[] = [];
   url = '';
   private server: http.Server;
   private scripts: Script[] = [];
+  private holds: { match: (r: FakeRequest) => boolean; waiting: number; released: Promise<void>; release: () => void }[] = [];
 
   constructor(private handler: Handler) {
     this.server = http.createServer((req, res) => void this.onRequest(req, res));
@@ -56,6 +65,20 @@ export class FakeServer {
 
   clearFailures(): void {
     this.scripts = [];
+  }
+
+  /**
+   * Matching requests are recorded but wait unanswered until release(), as if the platform were slow.
+   * One whose client goes away meanwhile (a killed bot) is never answered, so it never counts as handled.
+   */
+  hold(match: (r: FakeRequest) => boolean): Hold {
+    let release!: () => void;
+    const h = { match, waiting: 0, released: new Promise<void>((resolve) => (release = resolve)), release: () => {
+      this.holds = this.holds.filter((x) => x !== h);
+      release();
+    } };
+    this.holds.push(h);
+    return { get waiting() { return h.waiting; }, release: h.release };
   }
 
   async close(): Promise<void> {
@@ -78,6 +101,13 @@ export class FakeServer {
     }
     const r: FakeRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, raw, body };
     this.requests.push(r);
+    const hold = this.holds.find((h) => h.match(r));
+    if (hold) {
+      hold.waiting++;
+      const gone = await Promise.race([hold.released.then(() => false), new Promise<boolean>((resolve) => res.once('close', () => resolve(true)))]);
+      hold.waiting--;
+      if (gone) return;
+    }
     const script = this.scripts.find((s) => s.left > 0 && s.match(r));
     let out: FakeResponse | 'handled';
     if (script) {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStorage } from '../../src/storage/postgres.js';
@@ -16,16 +17,24 @@ afterAll(async () => {
   await admin.end().catch(() => undefined);
 });
 
-const stores: [string, () => Promise<Storage>][] = [
-  ['SQLite', async () => new SqliteStorage(path.join(tempDir(), 'bot.sqlite'))],
+const sqliteFile = path.join(tempDir(), 'bot.sqlite');
+/** Each store, and a way to run SQL on its tables behind its back (to stage an older database). */
+const stores: [string, () => Promise<Storage>, (sql: string) => Promise<void>][] = [
+  ['SQLite', async () => new SqliteStorage(sqliteFile), async (sql) => {
+    const db = new Database(sqliteFile);
+    db.exec(sql);
+    db.close();
+  }],
   ['PostgreSQL', async () => {
     await admin.connect().catch(() => undefined);
     await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     return new PostgresStorage(`${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  }, async (sql) => {
+    await admin.query(`SET search_path = ${schema}; ${sql}; RESET search_path`);
   }],
 ];
 
-describe.each(stores)('%s storage', (_name, open) => {
+describe.each(stores)('%s storage', (_name, open, raw) => {
   let s: Storage;
   it('migrates, twice without harm', async () => {
     s = await open();
@@ -44,6 +53,47 @@ describe.each(stores)('%s storage', (_name, open) => {
     expect(await s.claimMessage('zalo', 'm1')).toBe(true);
     expect(await s.claimMessage('zalo', 'm1')).toBe(false);
     expect(await s.claimMessage('telegram', 'm1')).toBe(true);
+  });
+
+  it('inbox: stores a platform message once, lists the pending ones oldest first, marks them done', async () => {
+    const t0 = Date.UTC(2026, 0, 2);
+    const item = (id: string, user: string, at: number, channel = 'zalo') =>
+      ({ channel, messageId: id, userId: user, event: JSON.stringify({ id, text: `câu ${id}` }), receivedAt: new Date(at) });
+    expect(await s.enqueueInbound(item('z2', 'u1', t0 + 2))).toBe(true);
+    expect(await s.enqueueInbound(item('z1', 'u2', t0 + 1))).toBe(true);
+    expect(await s.enqueueInbound(item('z3', 'u1', t0 + 3))).toBe(true);
+    // A redelivery is refused, whatever it carries; the same id on another channel is another message.
+    expect(await s.enqueueInbound({ ...item('z2', 'u9', t0 + 9), event: '{}' })).toBe(false);
+    expect(await s.enqueueInbound(item('z2', 'u1', t0 + 2, 'telegram'))).toBe(true);
+
+    const pending = await s.pendingInbound('zalo', undefined, 10);
+    expect(pending.map((p) => p.messageId)).toEqual(['z1', 'z2', 'z3']);
+    expect(pending[1]).toEqual({ ...item('z2', 'u1', t0 + 2), attempts: 0 });
+    expect((await s.pendingInbound('zalo', new Date(t0 + 3), 10)).map((p) => p.messageId)).toEqual(['z1', 'z2']);
+    expect((await s.pendingInbound('zalo', undefined, 2)).map((p) => p.messageId)).toEqual(['z1', 'z2']);
+
+    // Attempts are compare-and-set: of two runs that read the same count, one takes the row.
+    const takes = await Promise.all([s.attemptInbound('zalo', 'z1', 0), s.attemptInbound('zalo', 'z1', 0)]);
+    expect(takes.filter(Boolean)).toHaveLength(1);
+    expect(await s.attemptInbound('zalo', 'z1', 1)).toBe(true);
+    expect((await s.pendingInbound('zalo', undefined, 1))[0]).toMatchObject({ messageId: 'z1', attempts: 2 });
+
+    await s.completeInbound('zalo', 'z1');
+    await s.completeInbound('zalo', 'z2');
+    expect((await s.pendingInbound('zalo', undefined, 10)).map((p) => p.messageId)).toEqual(['z3']);
+    expect(await s.attemptInbound('zalo', 'z1', 2)).toBe(false);
+    // Done rows still recognise a redelivery.
+    expect(await s.enqueueInbound(item('z1', 'u2', t0 + 1))).toBe(false);
+    expect((await s.pendingInbound('telegram', undefined, 10)).map((p) => p.userId)).toEqual(['u1']);
+  });
+
+  it('inbox: message ids claimed before the upgrade stay recognised as done', async () => {
+    expect(await s.claimMessage('messenger', 'm_before')).toBe(true);
+    // A database from before the inbox: only seen_messages knows the id.
+    await raw('DROP TABLE inbox; DELETE FROM schema_migrations WHERE version = 2');
+    await s.migrate();
+    expect(await s.enqueueInbound({ channel: 'messenger', messageId: 'm_before', userId: 'u', event: '{}', receivedAt: new Date() })).toBe(false);
+    expect(await s.pendingInbound('messenger', undefined, 10)).toEqual([]);
   });
 
   it('records, filters and streams events in pages', async () => {

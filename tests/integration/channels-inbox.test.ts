@@ -1,0 +1,327 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openStorage } from '../../src/storage/index.js';
+import type { Storage } from '../../src/storage/types.js';
+import { FakeMessenger, FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, fbBody, fbEvent, fbSign } from '../helpers/fake-messenger.js';
+import { freshDataDir, startBot, type Bot, type FakeServer } from '../helpers/fake-server.js';
+import { FakeTelegram, TG_TOKEN, tgTextUpdate } from '../helpers/fake-telegram.js';
+import { FakeZalo, ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET, zaloSign, zaloText } from '../helpers/fake-zalo.js';
+import { waitFor } from '../helpers/wait.js';
+
+/**
+ * Acknowledged means stored: a webhook is answered 200 only once its event is in the inbox, and a message
+ * whose handling a crash cut short is replayed at the next start, answered once.
+ */
+
+const TG_SECRET = 'tg_webhook-Secret_123';
+let telegram: FakeTelegram;
+let messenger: FakeMessenger;
+let zalo: FakeZalo;
+let bot: Bot | undefined;
+
+beforeAll(async () => {
+  [telegram, messenger, zalo] = await Promise.all([FakeTelegram.start(), FakeMessenger.start(), FakeZalo.start()]);
+});
+afterAll(async () => {
+  await Promise.all([telegram.close(), messenger.close(), zalo.close()]);
+});
+beforeEach(() => {
+  telegram.sent.length = 0;
+  telegram.server.requests.length = 0;
+  messenger.sent.length = 0;
+  messenger.server.requests.length = 0;
+  zalo.reset(['at-live'], ['rt-1']);
+});
+afterEach(async () => {
+  await bot?.stop();
+  bot = undefined;
+});
+
+/** One platform, seen the same way by every test: its settings, a signed delivery, what the user got. */
+interface Platform {
+  channel: 'telegram' | 'messenger' | 'zalo';
+  env(): Record<string, string>;
+  /** A text message from `user`, with its platform id. */
+  message(text: string, user: string): { id: string; body: Record<string, unknown> };
+  post(url: string, body: Record<string, unknown>): Promise<Response>;
+  server(): FakeServer;
+  isSend(path: string): boolean;
+  /** Texts the platform accepted for `user`, in order. */
+  texts(user: string): string[];
+}
+
+const post = (url: string, raw: string, headers: Record<string, string>) =>
+  fetch(url, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', ...headers } });
+
+const platforms: Platform[] = [
+  {
+    channel: 'telegram',
+    env: () => ({ TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_WEBHOOK_SECRET: TG_SECRET, TELEGRAM_API_ROOT: telegram.url }),
+    message: (text, user) => {
+      const body = tgTextUpdate(text, Number(user));
+      return { id: String(body.update_id), body };
+    },
+    post: (url, body) => post(`${url}/webhooks/telegram`, JSON.stringify(body), { 'x-telegram-bot-api-secret-token': TG_SECRET }),
+    server: () => telegram.server,
+    isSend: (p) => p.endsWith('/sendMessage'),
+    texts: (user) => telegram.sent.filter((s) => String(s.chat_id) === user).map((s) => s.text),
+  },
+  {
+    channel: 'messenger',
+    env: () => ({
+      MESSENGER_PAGE_ACCESS_TOKEN: FB_PAGE_TOKEN, MESSENGER_APP_SECRET: FB_APP_SECRET,
+      MESSENGER_VERIFY_TOKEN: FB_VERIFY_TOKEN, MESSENGER_GRAPH_URL: messenger.graphUrl,
+    }),
+    message: (text, user) => {
+      const ev = fbEvent({ psid: user, text });
+      return { id: (ev.message as { mid: string }).mid, body: fbBody([ev]) };
+    },
+    post: (url, body) => {
+      const raw = JSON.stringify(body);
+      return post(`${url}/webhooks/messenger`, raw, { 'x-hub-signature-256': fbSign(raw) });
+    },
+    server: () => messenger.server,
+    isSend: (p) => p.endsWith('/me/messages'),
+    texts: (user) => messenger.sent.filter((s) => s.recipient.id === user).map((s) => s.message.text),
+  },
+  {
+    channel: 'zalo',
+    env: () => ({
+      ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET_KEY: ZALO_OA_SECRET, ZALO_ACCESS_TOKEN: 'at-live', ZALO_REFRESH_TOKEN: 'rt-1',
+      ZALO_API_URL: zalo.url, ZALO_OAUTH_URL: zalo.url,
+    }),
+    message: (text, user) => {
+      const body = zaloText(text, user);
+      return { id: (body.message as { msg_id: string }).msg_id, body };
+    },
+    post: (url, body) => {
+      const raw = JSON.stringify(body);
+      return post(`${url}/webhooks/zalo`, raw, { 'x-zevent-signature': zaloSign(raw, String(body.timestamp)) });
+    },
+    server: () => zalo.server,
+    isSend: (p) => p === '/v3.0/oa/message/cs',
+    texts: (user) => zalo.sent.filter((s) => s.recipient.user_id === user).map((s) => s.message.text),
+  },
+];
+
+const MENU = 'Bạn muốn làm gì?';
+const HELP = /^Cách dùng trợ lý/;
+
+/** The real server in its own process (`npm start`), so that it can be killed without any shutdown. */
+function spawnServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    url: () => waitFor(() => {
+      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+      return line ? (JSON.parse(line) as { url: string }).url : undefined;
+    }, 'the server to listen', 60_000),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+async function withStorage<T>(dataDir: string, fn: (s: Storage) => Promise<T>): Promise<T> {
+  const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+const pendingIds = (dataDir: string, channel: string) =>
+  withStorage(dataDir, async (s) => (await s.pendingInbound(channel, undefined, 100)).map((p) => p.messageId));
+
+describe.each(platforms)('$channel inbox', (p) => {
+  it('a crash after the 200 loses nothing: the message is answered once after the restart, and its redelivery is dropped', async () => {
+    const dataDir = freshDataDir();
+    const user = '31000001';
+    // The platform is slow: the reply is on its way when the server is killed.
+    const hold = p.server().hold((r) => p.isSend(r.path));
+    const server = spawnServer({ ...p.env(), DATA_DIR: dataDir });
+    let restarted = false;
+    try {
+      const url = await server.url();
+      const first = p.message('menu', user);
+      expect((await p.post(url, first.body)).status).toBe(200);
+      // The 200 came after the event was stored.
+      expect(await pendingIds(dataDir, p.channel)).toEqual([first.id]);
+      await waitFor(() => hold.waiting === 1, 'the reply to reach the platform');
+      await server.kill();
+      await waitFor(() => hold.waiting === 0, 'the killed server\'s request to drop');
+      hold.release();
+      expect(p.texts(user)).toEqual([]);
+
+      bot = await startBot(p.env(), { dataDir });
+      restarted = true;
+      await waitFor(() => p.texts(user).length >= 1, 'the replayed answer');
+      // The platform delivers the same message again: stored already, so dropped before the 200.
+      expect((await p.post(bot.url, first.body)).status).toBe(200);
+      expect((await p.post(bot.url, p.message('hướng dẫn', user).body)).status).toBe(200);
+      await waitFor(() => p.texts(user).length >= 2, 'the next answer');
+      await bot.stop();
+      bot = undefined;
+      expect(p.texts(user)[0]).toBe(MENU);
+      expect(p.texts(user)[1]).toMatch(HELP);
+      expect(p.texts(user)).toHaveLength(2);
+      expect(await pendingIds(dataDir, p.channel)).toEqual([]);
+    } finally {
+      hold.release();
+      if (!restarted) await server.kill();
+    }
+  });
+
+  it('answers 500 when the event cannot be stored, sends nothing, and answers the redelivery once', async () => {
+    bot = await startBot(p.env());
+    const db = new Database(path.join(bot.dataDir, 'bot.sqlite'));
+    const user = '31000002';
+    const msg = p.message('menu', user);
+    try {
+      db.exec('ALTER TABLE inbox RENAME TO inbox_away');
+      expect((await p.post(bot.url, msg.body)).status).toBe(500);
+      expect(bot.logs.some((l) => l.channel === p.channel && /^could not store/.test(String(l.msg)))).toBe(true);
+    } finally {
+      db.exec('ALTER TABLE inbox_away RENAME TO inbox');
+      db.close();
+    }
+    expect((await p.post(bot.url, msg.body)).status).toBe(200);
+    expect((await p.post(bot.url, p.message('hướng dẫn', user).body)).status).toBe(200);
+    await waitFor(() => p.texts(user).length >= 2, 'both answers');
+    expect(p.texts(user)[0]).toBe(MENU);
+    expect(p.texts(user)).toHaveLength(2);
+    expect(p.server().requests.filter((r) => p.isSend(r.path))).toHaveLength(2);
+  });
+});
+
+describe('inbox replay', () => {
+  const zaloPlatform = platforms[2]!;
+  const messengerPlatform = platforms[1]!;
+
+  it('replays each user\'s pending messages in the order they were received', async () => {
+    const dataDir = freshDataDir();
+    const t0 = Date.now() - 60_000;
+    const rows: [user: string, text: string, at: number][] = [
+      ['41000001', 'hỏi đáp', t0 + 3], ['41000002', 'hướng dẫn', t0 + 2], ['41000001', 'menu', t0 + 1], ['41000001', 'hướng dẫn', t0 + 2],
+    ];
+    await withStorage(dataDir, async (s) => {
+      await s.migrate();
+      for (const [user, text, at] of rows) {
+        const m = zaloPlatform.message(text, user);
+        await s.enqueueInbound({ channel: 'zalo', messageId: m.id, userId: user, event: JSON.stringify(m.body), receivedAt: new Date(at) });
+      }
+    });
+    bot = await startBot(zaloPlatform.env(), { dataDir });
+    await waitFor(() => zaloPlatform.texts('41000001').length >= 3 && zaloPlatform.texts('41000002').length >= 1, 'the replayed answers');
+    expect(zaloPlatform.texts('41000001').map((t) => t.slice(0, 12))).toEqual(['Bạn muốn làm', 'Cách dùng tr', 'Mời bạn gõ c']);
+    expect(zaloPlatform.texts('41000002')[0]).toMatch(HELP);
+    expect(bot.logs.find((l) => l.msg === 'replaying acknowledged messages left pending by an earlier run')).toMatchObject({ channel: 'zalo', count: 4 });
+    await bot.stop();
+    bot = undefined;
+    expect(await pendingIds(dataDir, 'zalo')).toEqual([]);
+  });
+
+  it('gives up a message after 5 failed attempts (logged, marked done); the 5th attempt still runs', async () => {
+    const dataDir = freshDataDir();
+    const poison = zaloPlatform.message('menu', '42000001');
+    const lastChance = zaloPlatform.message('menu', '42000002');
+    await withStorage(dataDir, async (s) => {
+      await s.migrate();
+      for (const [m, user, attempts] of [[poison, '42000001', 5], [lastChance, '42000002', 4]] as const) {
+        await s.enqueueInbound({ channel: 'zalo', messageId: m.id, userId: user, event: JSON.stringify(m.body), receivedAt: new Date(Date.now() - 1000) });
+        // Each earlier run counted its attempt, then died before finishing.
+        for (let i = 0; i < attempts; i++) expect(await s.attemptInbound('zalo', m.id, i)).toBe(true);
+      }
+    });
+    bot = await startBot(zaloPlatform.env(), { dataDir });
+    await waitFor(() => zaloPlatform.texts('42000002').length >= 1, 'the answer on the 5th attempt');
+    const gaveUp = await waitFor(() => bot!.logs.find((l) => l.msg === 'inbound message given up after repeated failed attempts'), 'give-up log');
+    expect(gaveUp).toMatchObject({ channel: 'zalo', messageId: poison.id, attempts: 5 });
+    expect(zaloPlatform.texts('42000001')).toEqual([]);
+    await bot.stop();
+    bot = undefined;
+    expect(await pendingIds(dataDir, 'zalo')).toEqual([]);
+  });
+
+  it('applies Messenger\'s 24-hour window to a replayed message by the platform\'s time', async () => {
+    const dataDir = freshDataDir();
+    const stale = fbEvent({ psid: '43000001', text: 'menu', timestamp: Date.now() - 25 * 3600_000 });
+    const fresh = fbEvent({ psid: '43000002', text: 'menu' });
+    await withStorage(dataDir, async (s) => {
+      await s.migrate();
+      for (const ev of [stale, fresh]) {
+        const user = (ev.sender as { id: string }).id;
+        // Stored just now (the server died right after acknowledging), but written by the user 25 hours ago.
+        await s.enqueueInbound({ channel: 'messenger', messageId: (ev.message as { mid: string }).mid, userId: user, event: JSON.stringify(ev), receivedAt: new Date(Date.now() - 1000) });
+      }
+    });
+    bot = await startBot(messengerPlatform.env(), { dataDir });
+    await waitFor(() => messengerPlatform.texts('43000002').length >= 1, 'the answer inside the window');
+    await waitFor(() => bot!.logs.some((l) => l.reason === '24h_window'), 'the drop log');
+    expect(messengerPlatform.texts('43000001')).toEqual([]);
+    await bot.stop();
+    bot = undefined;
+    expect(await pendingIds(dataDir, 'messenger')).toEqual([]);
+  });
+
+  it('Telegram long polling moves the offset past an update only once it is stored', async () => {
+    bot = await startBot({ TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_API_ROOT: telegram.url }, { channels: { telegramPollTimeoutSec: 1 } });
+    const db = new Database(path.join(bot.dataDir, 'bot.sqlite'));
+    const update = tgTextUpdate('menu', 45000001);
+    const offsets = () => telegram.calls('getUpdates').map((r) => Number(r.body.offset ?? 0));
+    try {
+      db.exec('ALTER TABLE inbox RENAME TO inbox_away');
+      telegram.pushUpdate(update);
+      await waitFor(() => bot!.logs.some((l) => l.msg === 'could not store an update; fetching it again'), 'the storage failure');
+      // Fetched again without confirming it to Telegram.
+      const seen = offsets().length;
+      await waitFor(() => offsets().length > seen + 1, 'another getUpdates');
+      expect(Math.max(...offsets())).toBeLessThanOrEqual(Number(update.update_id));
+    } finally {
+      db.exec('ALTER TABLE inbox_away RENAME TO inbox');
+      db.close();
+    }
+    await waitFor(() => telegram.sent.some((x) => String(x.chat_id) === '45000001'), 'the answer once stored');
+    await waitFor(() => Math.max(...offsets()) > Number(update.update_id), 'the offset to move on');
+    await bot.stop();
+    bot = undefined;
+    expect(telegram.sent.filter((x) => String(x.chat_id) === '45000001').map((x) => x.text)).toEqual([MENU]);
+  });
+
+  it('a stop that gives up on a slow platform leaves the message pending, and the next start answers it once', async () => {
+    const tg = platforms[0]!;
+    const hold = telegram.server.hold((r) => tg.isSend(r.path));
+    try {
+      const first = (bot = await startBot(tg.env(), { channels: { outbound: { drainTimeoutMs: 100 } } }));
+      const msg = tg.message('menu', '44000001');
+      expect((await tg.post(first.url, msg.body)).status).toBe(200);
+      await waitFor(() => hold.waiting === 1, 'the reply to reach the platform');
+      await first.stop();
+      bot = undefined;
+      expect(first.logs.some((l) => l.msg === 'reply cut short by shutdown; the message stays pending for the next start')).toBe(true);
+      await waitFor(() => hold.waiting === 0, 'the abandoned request to drop');
+      hold.release();
+      expect(await pendingIds(first.dataDir, 'telegram')).toEqual([msg.id]);
+
+      bot = await startBot(tg.env(), { dataDir: first.dataDir });
+      await waitFor(() => tg.texts('44000001').length >= 1, 'the answer after the restart');
+      expect((await tg.post(bot.url, msg.body)).status).toBe(200);
+      await bot.stop();
+      bot = undefined;
+      expect(tg.texts('44000001')).toEqual([MENU]);
+    } finally {
+      hold.release();
+    }
+  });
+});
