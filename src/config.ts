@@ -44,6 +44,16 @@ const schema = z.object({
   ZALO_API_URL: url('https://openapi.zalo.me'),
   ZALO_OAUTH_URL: url('https://oauth.zaloapp.com'),
 
+  MICROSOFT_APP_ID: optional,
+  MICROSOFT_APP_PASSWORD: optional,
+  MICROSOFT_APP_TENANT_ID: optional,
+  // Any letter case; botbuilder spells the last one UserAssignedMsi.
+  MICROSOFT_APP_TYPE: z.preprocess(
+    (v) => (v === '' || v === undefined ? 'MultiTenant' : typeof v === 'string' ? (['MultiTenant', 'SingleTenant', 'UserAssignedMSI'].find((t) => t.toLowerCase() === v.trim().toLowerCase()) ?? v) : v),
+    z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'], { message: 'MultiTenant, SingleTenant hoặc UserAssignedMSI' })),
+  BOTFRAMEWORK_OPENID_METADATA_URL: url('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  BOTFRAMEWORK_LOGIN_URL: url('https://login.microsoftonline.com'),
+
   OPENAI_API_KEY: optional,
   OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   LLM_MODEL: optional,

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Storage } from '../storage/types.js';
 import type { Channel } from './channel.js';
 import type { OutboundOptions } from './outbound.js';
+import { createBotFrameworkChannel } from './botframework.js';
 import { createMessengerChannel } from './messenger.js';
 import { createTelegramChannel } from './telegram.js';
 import { createZaloChannel } from './zalo.js';
@@ -18,8 +19,8 @@ export interface PlatformDeps {
 /** Tuning knobs; production uses the defaults, tests shorten delays and limits. */
 export interface PlatformChannelOptions {
   outbound?: Partial<OutboundOptions>;
-  /** Characters per message part (defaults: Telegram 4096, Messenger 2000, Zalo 2000). */
-  textLimit?: Partial<Record<'telegram' | 'messenger' | 'zalo', number>>;
+  /** Characters per message part (defaults: Telegram 4096, Messenger 2000, Zalo 2000, Bot Framework 4000). */
+  textLimit?: Partial<Record<'telegram' | 'messenger' | 'zalo' | 'botframework', number>>;
   /** getUpdates long-poll timeout in seconds (default 50). */
   telegramPollTimeoutSec?: number;
   zalo?: {
@@ -36,5 +37,6 @@ export function createPlatformChannels(deps: PlatformDeps, options: PlatformChan
     createTelegramChannel(deps, options),
     createMessengerChannel(deps, options),
     createZaloChannel(deps, options),
+    createBotFrameworkChannel(deps, options),
   ].filter((c): c is Channel => c !== undefined);
 }

@@ -246,9 +246,9 @@ describe('channels without credentials', () => {
   it('are off, logged once, and their webhooks do not exist', async () => {
     const b = (bot = await startBot({ ZALO_APP_ID }));
     const off = b.logs.filter((l) => String(l.msg).startsWith('channel off'));
-    expect(off.map((l) => l.channel)).toEqual(['telegram', 'messenger', 'zalo']);
+    expect(off.map((l) => l.channel)).toEqual(['telegram', 'messenger', 'zalo', 'botframework']);
     expect(off.find((l) => l.channel === 'zalo')!.missing).toEqual(['ZALO_OA_SECRET_KEY', 'ZALO_ACCESS_TOKEN']);
-    for (const p of ['/webhooks/telegram', '/webhooks/messenger', '/webhooks/zalo']) expect((await b.post(p, '{}')).status).toBe(404);
+    for (const p of ['/webhooks/telegram', '/webhooks/messenger', '/webhooks/zalo', '/api/messages']) expect((await b.post(p, '{}')).status).toBe(404);
     expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
   });
 });
