@@ -280,34 +280,6 @@ export interface TurnJob {
   deliver: (replies: Reply[]) => Promise<void>;
 }
 
-/**
- * For a channel that answers within the platform's request (Bot Framework) and acknowledges only after it:
- * claims the platform id, hands the message to the engine and delivers the replies, in the user's order.
- * The webhook channels, which acknowledge before answering, use the durable Inbox instead.
- */
-export function answerInOrder(
-  deps: { outbound: Outbound; storage: Storage; engine: Engine; log: Logger },
-  job: TurnJob,
-): Promise<void> {
-  const { outbound, storage, engine, log } = deps;
-  const channel = outbound.channel;
-  return outbound.inOrder(job.userId, async () => {
-    if (!(await storage.claimMessage(channel, job.messageId))) {
-      log.debug({ channel, messageId: job.messageId }, 'duplicate delivery dropped');
-      return;
-    }
-    await job.onClaimed?.().catch(() => undefined);
-    let replies: Reply[];
-    try {
-      replies = await engine.handle({ ...job.inbound(), channel, userId: job.userId, messageId: job.messageId, receivedAt: new Date() });
-    } catch (err) {
-      log.error({ channel, messageId: job.messageId, err: describe(err) }, 'engine failed on a message');
-      replies = [{ text: SORRY }];
-    }
-    if (replies.length) await job.deliver(replies);
-  });
-}
-
 /** What `Inbox.accept` did with an event: stored (the webhook may acknowledge it), a redelivery, or not a message. */
 export type Accepted = 'stored' | 'duplicate' | 'ignored';
 

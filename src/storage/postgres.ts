@@ -9,7 +9,6 @@ import type {
 /** Same tables as SQLite; times are epoch milliseconds (BIGINT) so both stores share the row mapping. */
 const MIGRATIONS: string[] = [
   `CREATE TABLE conversation_state (session_id TEXT PRIMARY KEY, state JSONB NOT NULL, updated_at BIGINT NOT NULL);
-   CREATE TABLE seen_messages (channel TEXT NOT NULL, message_id TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (channel, message_id));
    CREATE TABLE profiles (user_key TEXT PRIMARY KEY, channel TEXT NOT NULL, consent_at BIGINT NOT NULL, organisation TEXT, unit TEXT);
    CREATE TABLE events (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, type TEXT NOT NULL, channel TEXT NOT NULL,
      user_key TEXT, organisation TEXT, unit TEXT, quiz_id TEXT, score INTEGER, total INTEGER, passed BOOLEAN);
@@ -22,13 +21,11 @@ const MIGRATIONS: string[] = [
    CREATE TABLE staff_users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, organisation TEXT);
    CREATE TABLE staff_sessions (token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL);
    CREATE TABLE audit_log (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);`,
-  // The webhook channels' dedup point moves from seen_messages to the inbox: ids already seen are carried over as done.
+  // Inbound platform messages: stored before the webhook is acknowledged, the dedup point for redeliveries.
   `CREATE TABLE inbox (channel TEXT NOT NULL, message_id TEXT NOT NULL, user_id TEXT NOT NULL, event TEXT NOT NULL,
      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at BIGINT NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
-   CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';
-   INSERT INTO inbox (channel, message_id, user_id, event, status, received_at, attempts)
-     SELECT channel, message_id, '', '', 'done', at, 0 FROM seen_messages;`,
+   CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';`,
 ];
 
 /** `?` placeholders (shared with SQLite) to PostgreSQL's `$n`. */
@@ -98,10 +95,6 @@ export class PostgresStorage implements Storage {
     await this.q('DELETE FROM conversation_state WHERE session_id = ?', [sessionId]);
   }
 
-  async claimMessage(channel: string, messageId: string): Promise<boolean> {
-    const r = await this.pool.query('INSERT INTO seen_messages (channel, message_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [channel, messageId, Date.now()]);
-    return r.rowCount === 1;
-  }
 
   async enqueueInbound(i: InboundItem): Promise<boolean> {
     const r = await this.pool.query('INSERT INTO inbox (channel, message_id, user_id, event, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',

@@ -10,7 +10,6 @@ import type {
 /** Ordered, append-only: a migration once shipped is never edited. */
 const MIGRATIONS: string[] = [
   `CREATE TABLE conversation_state (session_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
-   CREATE TABLE seen_messages (channel TEXT NOT NULL, message_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (channel, message_id));
    CREATE TABLE profiles (user_key TEXT PRIMARY KEY, channel TEXT NOT NULL, consent_at INTEGER NOT NULL, organisation TEXT, unit TEXT);
    CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, channel TEXT NOT NULL,
      user_key TEXT, organisation TEXT, unit TEXT, quiz_id TEXT, score INTEGER, total INTEGER, passed INTEGER);
@@ -23,13 +22,11 @@ const MIGRATIONS: string[] = [
    CREATE TABLE staff_users (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, organisation TEXT);
    CREATE TABLE staff_sessions (token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at INTEGER NOT NULL);
    CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);`,
-  // The webhook channels' dedup point moves from seen_messages to the inbox: ids already seen are carried over as done.
+  // Inbound platform messages: stored before the webhook is acknowledged, the dedup point for redeliveries.
   `CREATE TABLE inbox (channel TEXT NOT NULL, message_id TEXT NOT NULL, user_id TEXT NOT NULL, event TEXT NOT NULL,
      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at INTEGER NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
-   CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';
-   INSERT INTO inbox (channel, message_id, user_id, event, status, received_at, attempts)
-     SELECT channel, message_id, '', '', 'done', at, 0 FROM seen_messages;`,
+   CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';`,
 ];
 
 interface EventRow {
@@ -112,10 +109,6 @@ export class SqliteStorage implements Storage {
     this.db.prepare('DELETE FROM conversation_state WHERE session_id = ?').run(sessionId);
   }
 
-  async claimMessage(channel: string, messageId: string): Promise<boolean> {
-    const r = this.db.prepare('INSERT OR IGNORE INTO seen_messages (channel, message_id, at) VALUES (?, ?, ?)').run(channel, messageId, Date.now());
-    return r.changes === 1;
-  }
 
   async enqueueInbound(i: InboundItem): Promise<boolean> {
     const r = this.db.prepare('INSERT OR IGNORE INTO inbox (channel, message_id, user_id, event, received_at) VALUES (?, ?, ?, ?, ?)')

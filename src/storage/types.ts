@@ -132,9 +132,6 @@ export interface Storage {
   saveState(sessionId: string, state: ConversationState): Promise<void>;
   deleteState(sessionId: string): Promise<void>;
 
-  /** Records a platform message id; false if it was seen before (a redelivery). For channels that answer within the request. */
-  claimMessage(channel: string, messageId: string): Promise<boolean>;
-
   /**
    * The inbox of platform messages: a webhook is acknowledged only once its event is stored here, and the
    * row stays `pending` until the message was handled, so a crash in between loses nothing.

@@ -49,12 +49,6 @@ describe.each(stores)('%s storage', (_name, open, raw) => {
     expect((await s.getState('web:a'))?.quiz?.order).toEqual([2, 0, 1]);
   });
 
-  it('claims a platform message id once', async () => {
-    expect(await s.claimMessage('zalo', 'm1')).toBe(true);
-    expect(await s.claimMessage('zalo', 'm1')).toBe(false);
-    expect(await s.claimMessage('telegram', 'm1')).toBe(true);
-  });
-
   it('inbox: stores a platform message once, lists the pending ones oldest first, marks them done', async () => {
     const t0 = Date.UTC(2026, 0, 2);
     const item = (id: string, user: string, at: number, channel = 'zalo') =>
@@ -85,15 +79,6 @@ describe.each(stores)('%s storage', (_name, open, raw) => {
     // Done rows still recognise a redelivery.
     expect(await s.enqueueInbound(item('z1', 'u2', t0 + 1))).toBe(false);
     expect((await s.pendingInbound('telegram', undefined, 10)).map((p) => p.userId)).toEqual(['u1']);
-  });
-
-  it('inbox: message ids claimed before the upgrade stay recognised as done', async () => {
-    expect(await s.claimMessage('messenger', 'm_before')).toBe(true);
-    // A database from before the inbox: only seen_messages knows the id.
-    await raw('DROP TABLE inbox; DELETE FROM schema_migrations WHERE version = 2');
-    await s.migrate();
-    expect(await s.enqueueInbound({ channel: 'messenger', messageId: 'm_before', userId: 'u', event: '{}', receivedAt: new Date() })).toBe(false);
-    expect(await s.pendingInbound('messenger', undefined, 10)).toEqual([]);
   });
 
   it('records, filters and streams events in pages', async () => {
