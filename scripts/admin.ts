@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
-import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { loadConfigOrExit, type Config } from '../src/config.js';
 import { openStorage } from '../src/storage/index.js';
 import { Directory } from '../src/participation/directory.js';
 import { DISABLED_HASH, hashPassword } from '../src/admin/passwords.js';
@@ -185,7 +185,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const config = loadConfig();
+  const config = loadConfigOrExit();
   switch (command) {
     case 'add-user': await addUser(config, args); return 0;
     case 'disable-user': await disableUser(config, args); return 0;
@@ -197,7 +197,6 @@ async function main(): Promise<number> {
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {
   if (err instanceof UsageError) console.error(`${err.message}\n\n${USAGE}`);
-  else if (err instanceof ConfigError) console.error(err.message);
   else console.error(err instanceof Error ? err.message : err);
   process.exitCode = 2;
 });

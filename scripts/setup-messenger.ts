@@ -3,7 +3,7 @@
  * Run once after creating the page token: npm run setup:messenger
  */
 import axios from 'axios';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 
 export const MESSENGER_PROFILE = {
   get_started: { payload: 'START' },
@@ -20,16 +20,7 @@ export const MESSENGER_PROFILE = {
 };
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   if (!config.MESSENGER_PAGE_ACCESS_TOKEN) {
     console.error('Thiếu MESSENGER_PAGE_ACCESS_TOKEN trong .env: hãy tạo mã truy cập Trang (Page access token) trước.');
     return 2;

@@ -3,19 +3,10 @@
  * TELEGRAM_WEBHOOK_SECRET. Run after deploying behind HTTPS: npm run setup:telegram
  */
 import { Telegraf, TelegramError } from 'telegraf';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const missing = [
     !config.TELEGRAM_BOT_TOKEN && 'TELEGRAM_BOT_TOKEN',
     !config.TELEGRAM_WEBHOOK_SECRET && 'TELEGRAM_WEBHOOK_SECRET',

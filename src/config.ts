@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -88,4 +89,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     knowledgeDir: path.resolve(c.KNOWLEDGE_DIR),
     flowsDir: path.resolve(c.FLOWS_DIR),
   };
+}
+
+/**
+ * For entry points (server, setup scripts): reads `.env` from the working directory if present
+ * (variables already set in the environment win), then the settings; a wrong value prints which
+ * setting is wrong and exits with status 2.
+ */
+export function loadConfigOrExit(envFile = '.env'): Config {
+  if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    process.exit(2);
+  }
 }
