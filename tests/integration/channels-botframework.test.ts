@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PlatformChannelOptions } from '../../src/channels/index.js';
@@ -8,6 +7,7 @@ import {
 } from '../helpers/fake-botframework.js';
 import { freshDataDir, infoLogs, startBot, type Bot } from '../helpers/fake-server.js';
 import { waitFor } from '../helpers/wait.js';
+import { spawnServer } from '../helpers/server-process.js';
 
 let fake: FakeBotFramework;
 let bot: Bot | undefined;
@@ -24,27 +24,6 @@ const deliver = (b: Bot, activity: Record<string, unknown>, token: string | null
 const card = (s: BfSent) => s.activity.attachments?.[0];
 const payloads = (s: BfSent) => card(s)?.content.buttons?.map((b) => (b.value as { payload: string }).payload);
 
-/** The real server in its own process (`npm start`), so that it can be killed without any shutdown. */
-function spawnServer(settings: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...settings },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return {
-    url: () => waitFor(() => {
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
-    }, 'the server to listen', 60_000),
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 beforeAll(async () => { fake = await FakeBotFramework.start(); });
 afterAll(async () => { await fake.close(); });

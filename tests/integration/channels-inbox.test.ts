@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { freshDataDir, startBot, type Bot, type FakeServer } from '../helpers/fa
 import { FakeTelegram, TG_TOKEN, tgTextUpdate } from '../helpers/fake-telegram.js';
 import { FakeZalo, ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET, zaloSign, zaloText } from '../helpers/fake-zalo.js';
 import { waitFor } from '../helpers/wait.js';
+import { spawnServer } from '../helpers/server-process.js';
 
 /**
  * Acknowledged means stored: a webhook is answered 200 only once its event is in the inbox, and a message
@@ -110,27 +110,6 @@ const platforms: Platform[] = [
 const MENU = 'Bạn muốn làm gì?';
 const HELP = /^Cách dùng trợ lý/;
 
-/** The real server in its own process (`npm start`), so that it can be killed without any shutdown. */
-function spawnServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return {
-    url: () => waitFor(() => {
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
-    }, 'the server to listen', 60_000),
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 async function withStorage<T>(dataDir: string, fn: (s: Storage) => Promise<T>): Promise<T> {
   const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
