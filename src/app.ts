@@ -18,6 +18,8 @@ import type { Channel } from './channels/channel.js';
 import { createPlatformChannels, type PlatformChannelOptions } from './channels/index.js';
 import { createHttpServer } from './http/server.js';
 import { localLock, RedisSessionLock } from './scale/session-lock.js';
+import { MemoryRateLimiter, RedisRateLimiter } from './scale/rate-limit.js';
+import { connectRedis } from './scale/redis.js';
 import { createAdminRouter } from './admin/index.js';
 
 export interface App {
@@ -45,10 +47,12 @@ export async function startApp(
     new ProfileActivity({ flows, storage, participation, directory }),
     new QuizActivity(quizzes, { flows, storage, participation, passRatio: config.QUIZ_PASS_RATIO }),
   ];
-  const lock = config.REDIS_URL ? new RedisSessionLock(config.REDIS_URL) : localLock;
+  const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
+  const lock = redis ? new RedisSessionLock(redis) : localLock;
+  const rateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter();
   const engine = new Engine({ flows, storage, answerer, participation, activities, lock, maxTextLength: config.MAX_TEXT_LENGTH, log });
 
-  const channels: Channel[] = [createWebChat(engine, config.BODY_LIMIT_BYTES)];
+  const channels: Channel[] = [createWebChat(engine, config, rateLimiter)];
   channels.push(...createPlatformChannels({ config, engine, storage, log }, options.channels));
   const { app } = createHttpServer({
     config, log, channels,
@@ -79,7 +83,7 @@ export async function startApp(
     clearTimeout(timer);
     for (const c of channels) await c.stop?.();
     await engine.drain();
-    await lock.close();
+    await redis?.quit().catch(() => undefined);
     await storage.close();
     log.info('stopped');
   })());

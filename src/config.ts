@@ -20,6 +20,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   MAX_TEXT_LENGTH: int(2000, 50, 20000),
+  WEBCHAT_LIMIT_PER_USER: int(30, 1, 100000),
+  WEBCHAT_LIMIT_PER_IP: int(600, 1, 1000000),
   SHUTDOWN_TIMEOUT_MS: int(10000, 100, 120000),
   TRUST_PROXY: z.preprocess((v) => v === 'true' || v === '1', z.boolean()),
   PUBLIC_BASE_URL: optional,

@@ -1,16 +1,14 @@
 import crypto from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** Serialises work on one conversation across every instance of the bot. */
 export interface SessionLock {
   run<T>(sessionId: string, work: () => Promise<T>): Promise<T>;
-  close(): Promise<void>;
 }
 
 /** One process: the engine's own per-user queue is enough. */
 export const localLock: SessionLock = {
   run: (_id, work) => work(),
-  close: async () => undefined,
 };
 
 // Release only our own lock: the token check and the delete must be one step.
@@ -22,12 +20,7 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * its own if an instance dies while holding it.
  */
 export class RedisSessionLock implements SessionLock {
-  private redis: Redis;
-
-  constructor(url: string, private opts: { leaseMs?: number; waitMs?: number } = {}) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
-    this.redis.on('error', () => undefined);
-  }
+  constructor(private redis: Redis, private opts: { leaseMs?: number; waitMs?: number } = {}) {}
 
   async run<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
     const key = `bdhvs:lock:${sessionId}`;
@@ -44,9 +37,5 @@ export class RedisSessionLock implements SessionLock {
     } finally {
       await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
     }
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
   }
 }

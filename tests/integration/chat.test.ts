@@ -220,3 +220,24 @@ describe('restart', () => {
     d.close();
   });
 });
+
+describe('web chat rate limits', () => {
+  it('answers 429 with Retry-After past the per-user limit, and keeps serving others', async () => {
+    const limited = await startTestApp({ WEBCHAT_LIMIT_PER_USER: '3', WEBCHAT_LIMIT_PER_IP: '5' });
+    try {
+      const send = (userId: string) => fetch(`${limited.url}/api/chat`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, text: 'menu' }),
+      });
+      for (let i = 0; i < 3; i++) expect((await send('fast')).status).toBe(200);
+      const refused = await send('fast');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await refused.json()).error.message).toMatch(/nhanh quá/);
+      // Another person behind the same address is still served, until the address's own limit.
+      expect((await send('other')).status).toBe(200);
+      expect((await send('other')).status).toBe(429);
+    } finally {
+      await limited.stop();
+    }
+  });
+});

@@ -14,7 +14,7 @@ let b: TestApp;
 beforeAll(async () => {
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const env = { DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, REDIS_URL };
+  const env = { DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, REDIS_URL, WEBCHAT_LIMIT_PER_USER: '12' };
   a = await startTestApp(env);
   b = await startTestApp(env);
 });
@@ -39,5 +39,17 @@ describe('scale-out on PostgreSQL + Redis', () => {
     const verdicts = both.map((r) => r[0]!.text);
     expect(verdicts.filter((t) => /^(✅|❌)/.test(t))).toHaveLength(1);
     expect(verdicts.filter((t) => /Câu đó đã qua rồi/.test(t))).toHaveLength(1);
+  });
+});
+
+describe('shared rate limits', () => {
+  it('counts one user\'s web chat messages across both instances', async () => {
+    const send = (x: TestApp) => fetch(`${x.url}/api/chat`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: `burst-${schema}`, text: 'menu' }),
+    }).then((r) => r.status);
+    const statuses = [];
+    for (let i = 0; i < 14; i++) statuses.push(await send(i % 2 ? a : b));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(12);
+    expect(statuses.slice(12)).toEqual([429, 429]);
   });
 });
