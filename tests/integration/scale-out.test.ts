@@ -28,14 +28,14 @@ afterAll(async () => {
 describe('scale-out on PostgreSQL + Redis', () => {
   it('handles one user\'s simultaneous messages on two instances one at a time', async () => {
     // A new user's first messages arrive at both instances at once: they are greeted and counted once.
-    await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).chat('twin-1', { text: 'nghị quyết 57 là gì' })));
+    await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).chat(`twin-1-${schema}`, { text: 'nghị quyết 57 là gì' })));
     const { rows } = await admin.query(`SELECT COUNT(*)::int AS n FROM ${schema}.events WHERE type = 'contact'`);
     expect(rows[0].n).toBe(1);
   });
 
   it('accepts one answer when the same quiz button is pressed on both instances', async () => {
-    const q = (await a.chat('twin-2', { payload: 'QZ:start:mat-khau' })).at(-1)!;
-    const both = await Promise.all([a, b].map((x) => x.chat('twin-2', { payload: q.buttons[0]!.payload })));
+    const q = (await a.chat(`twin-2-${schema}`, { payload: 'QZ:start:mat-khau' })).at(-1)!;
+    const both = await Promise.all([a, b].map((x) => x.chat(`twin-2-${schema}`, { payload: q.buttons[0]!.payload })));
     const verdicts = both.map((r) => r[0]!.text);
     expect(verdicts.filter((t) => /^(✅|❌)/.test(t))).toHaveLength(1);
     expect(verdicts.filter((t) => /Câu đó đã qua rồi/.test(t))).toHaveLength(1);
