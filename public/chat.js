@@ -42,6 +42,11 @@ async function talk(message, shown) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ userId, ...message }),
     });
+    if (res.status === 429) {
+      const body = await res.json().catch(() => null);
+      bubble('bot error', body?.error?.message || 'Bạn gửi tin nhắn nhanh quá. Vui lòng chờ một chút rồi gửi lại.');
+      return;
+    }
     if (!res.ok) throw new Error(String(res.status));
     const data = await res.json();
     const shown = data.replies.map(render);
