@@ -65,7 +65,14 @@ const GLOBAL_NODES = new Set(['greeting', 'menu', 'help', 'my_data', 'delete_dat
 export class Engine {
   private queues = new Map<string, Promise<unknown>>();
 
-  constructor(private deps: EngineDeps) {}
+  constructor(private deps: EngineDeps) {
+    // A flow naming an action nobody performs is a content error: stop at start, not mid-conversation.
+    for (const node of deps.flows.nodes.values()) {
+      if (node.action && !deps.activities.some((a) => a.actions.includes(node.action!))) {
+        throw new Error(`flow node "${node.name}" uses action "${node.action}", which no activity performs`);
+      }
+    }
+  }
 
   /** Messages of one user are handled strictly in order; different users in parallel. */
   handle(inbound: Inbound): Promise<Reply[]> {
@@ -138,9 +145,7 @@ export class Engine {
       turn.replies.push(this.deps.flows.reply(node));
       return;
     }
-    const activity = this.deps.activities.find((a) => a.actions.includes(node.action!));
-    if (!activity) throw new Error(`no activity performs ${node.action}`);
-    await activity.run(turn, node.action);
+    await this.deps.activities.find((a) => a.actions.includes(node.action!))!.run(turn, node.action);
   }
 
   private async answerQuestion(turn: Turn, question: string): Promise<void> {
@@ -148,6 +153,7 @@ export class Engine {
     const result = await answerer.answer(question);
     if (result.found) {
       await participation.record(turn, 'question_answered');
+      turn.state.awaitingFeedback = true;
       log.debug({ confidence: result.confidence, title: result.title }, 'answered');
       turn.replies.push({ text: `${result.text}\n\n${flows.text('answer.source', { source: result.source })}` });
       turn.replies.push({
@@ -167,7 +173,11 @@ export class Engine {
   }
 
   private async onFeedback(turn: Turn, payload: string): Promise<void> {
-    await this.deps.participation.record(turn, payload === 'FB:yes' ? 'feedback_helpful' : 'feedback_unhelpful');
+    // One vote per answer: a second press, or a press on an old answer's buttons, is thanked but not counted.
+    if (turn.state.awaitingFeedback) {
+      delete turn.state.awaitingFeedback;
+      await this.deps.participation.record(turn, payload === 'FB:yes' ? 'feedback_helpful' : 'feedback_unhelpful');
+    }
     turn.replies.push({ text: this.deps.flows.text('feedback.thanks'), buttons: this.deps.flows.menuButtons() });
   }
 }

@@ -8,6 +8,8 @@ export interface ConversationState {
   mode?: RegisterMode | ConfirmDeleteMode;
   /** The quiz attempt in progress; kept apart from `mode` so a detour to the menu can resume it. */
   quiz?: QuizProgress;
+  /** Set when an answer asked "Câu trả lời có hữu ích không?", so each answer gets one vote. */
+  awaitingFeedback?: boolean;
   /** Time of the last inbound message (ms), for platform messaging windows. */
   lastSeenAt?: number;
 }

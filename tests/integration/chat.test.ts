@@ -46,6 +46,16 @@ describe('POST /api/chat', () => {
     expect(payloads(replies)).toEqual(['FB:yes', 'FB:no', 'MENU']);
   });
 
+  it('counts one feedback vote per answer', async () => {
+    await t.chat('fb-1', { text: 'mật khẩu mạnh là gì' });
+    expect((await t.chat('fb-1', { payload: 'FB:yes' }))[0]!.text).toBe('Cảm ơn bạn đã góp ý!');
+    await t.chat('fb-1', { payload: 'FB:yes' });
+    await t.chat('fb-1', { payload: 'FB:no' });
+    const d = db();
+    expect(d.prepare("SELECT type, COUNT(*) n FROM events WHERE type LIKE 'feedback%' GROUP BY type").all()).toEqual([{ type: 'feedback_helpful', n: 1 }]);
+    d.close();
+  });
+
   it('says it does not know, offers the menu and records the question for staff', async () => {
     const replies = await t.chat('q-2', { text: 'giá vàng hôm nay bao nhiêu' });
     expect(replies[0]!.text).toMatch(/^Xin lỗi, tôi chưa có thông tin về "giá vàng hôm nay bao nhiêu"/);
@@ -216,7 +226,7 @@ describe('restart', () => {
     expect(resumed[0]!.text).toMatch(/^Câu 2\/12/);
     // And a returning user is not greeted (or counted) again.
     const d = db();
-    expect(d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'contact'").get()).toEqual({ n: new Set(['greet-1', 'menu-1', 'q-1', 'q-2', 'long-1', 'unk-1', 'eval-user', 'quiz-1', 'quiz-2', 'quiz-3', 'c-1', 'c-2', 'c-3', 'r-1']).size });
+    expect(d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'contact'").get()).toEqual({ n: new Set(['greet-1', 'menu-1', 'q-1', 'fb-1', 'q-2', 'long-1', 'unk-1', 'eval-user', 'quiz-1', 'quiz-2', 'quiz-3', 'c-1', 'c-2', 'c-3', 'r-1']).size });
     d.close();
   });
 });
