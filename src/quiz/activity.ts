@@ -157,9 +157,9 @@ export class QuizActivity implements Activity {
     delete turn.state.quiz;
     await participation.record(turn, 'quiz_completed', { quizId: quiz.id, score: progress.correct, total, passed });
     const lines = [flows.text('quiz.finished', { score: progress.correct, total, percent: Math.round((100 * progress.correct) / total) })];
+    const profile = await storage.getProfile(turn.userKey);
     if (passed) {
       const code = completionCode();
-      const profile = await storage.getProfile(turn.userKey);
       await storage.saveCompletionCode({ code, quizId: quiz.id, score: progress.correct, total, at: turn.inbound.receivedAt, userKey: profile ? turn.userKey : null });
       lines.push(flows.text('quiz.passed', { code }));
     } else {
@@ -169,7 +169,7 @@ export class QuizActivity implements Activity {
       { title: flows.text('quiz.retake_button'), payload: `QZ:start:${quiz.id}` },
       { title: flows.text('quiz.other_button'), payload: 'QUIZ' },
     ];
-    if (!(await storage.getProfile(turn.userKey))) {
+    if (!profile) {
       lines.push(flows.text('quiz.register_hint'));
       const register = flows.menuButtons().find((b) => b.payload === 'REGISTER');
       if (register) buttons.push(register);
