@@ -24,6 +24,10 @@ function shuffle(n: number): number[] {
   return a;
 }
 
+function isTrueFalse(options: string[]): boolean {
+  return options.length === 2 && matchKey(options[0]!) === 'dung' && matchKey(options[1]!) === 'sai';
+}
+
 /** Completion codes are short, unambiguous (no 0/O, 1/I) and unguessable. */
 function completionCode(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -94,18 +98,21 @@ export class QuizActivity implements Activity {
   async onText(turn: Turn, text: string): Promise<boolean> {
     const q = this.current(turn.state);
     if (!q) return false;
-    const choice = parseTypedAnswer(text, q.question.options);
+    const choice = parseTypedAnswer(text, q.options);
     if (choice === undefined) return false;
     await this.answer(turn, choice);
     return true;
   }
 
-  private current(state: ConversationState): { quiz: Quiz; question: QuizQuestion; progress: QuizProgress } | undefined {
+  /** The question being asked, with its options in the order shown in this attempt and the right one's place. */
+  private current(state: ConversationState): { quiz: Quiz; question: QuizQuestion; progress: QuizProgress; options: string[]; right: number } | undefined {
     const progress = state.quiz;
     const quiz = progress && this.byId.get(progress.quizId);
     const index = progress?.order[progress.position];
     const question = quiz && index !== undefined ? quiz.questions[index] : undefined;
-    return quiz && question && progress ? { quiz, question, progress } : undefined;
+    if (!quiz || !question || !progress) return undefined;
+    const shown = progress.optionOrder?.[progress.position] ?? question.options.map((_, i) => i);
+    return { quiz, question, progress, options: shown.map((i) => question.options[i]!), right: shown.indexOf(question.answer - 1) };
   }
 
   private async start(turn: Turn, quizId: string): Promise<void> {
@@ -114,7 +121,13 @@ export class QuizActivity implements Activity {
       turn.replies.push({ text: this.deps.flows.text('quiz.unknown') });
       return this.run(turn);
     }
-    turn.state.quiz = { quizId, attemptId: crypto.randomBytes(4).toString('hex'), order: shuffle(quiz.questions.length), position: 0, correct: 0 };
+    const order = shuffle(quiz.questions.length);
+    // Options are shuffled too, so neighbours in a meeting cannot share "the answer is B"; Đúng/Sai keeps its order.
+    const optionOrder = order.map((q) => {
+      const options = quiz.questions[q]!.options;
+      return isTrueFalse(options) ? options.map((_, i) => i) : shuffle(options.length);
+    });
+    turn.state.quiz = { quizId, attemptId: crypto.randomBytes(4).toString('hex'), order, optionOrder, position: 0, correct: 0 };
     await this.deps.participation.record(turn, 'quiz_started', { quizId });
     turn.replies.push({ text: this.deps.flows.text('quiz.start', { title: quiz.title, intro: quiz.intro }) });
     await this.ask(turn);
@@ -126,23 +139,23 @@ export class QuizActivity implements Activity {
       delete turn.state.quiz;
       return this.run(turn);
     }
-    const { quiz, question, progress } = c;
-    const lines = question.options.map((o, i) => `${LETTERS[i]}. ${o}`);
+    const { quiz, question, progress, options } = c;
+    const lines = options.map((o, i) => `${LETTERS[i]}. ${o}`);
     turn.replies.push({
       text: `${this.deps.flows.text('quiz.question', { n: progress.position + 1, total: quiz.questions.length, question: question.question })}\n${lines.join('\n')}`,
-      buttons: question.options.map((_, i) => ({ title: LETTERS[i]!, payload: `QZ:a:${progress.attemptId}:${progress.position}:${i}` })),
+      buttons: options.map((_, i) => ({ title: LETTERS[i]!, payload: `QZ:a:${progress.attemptId}:${progress.position}:${i}` })),
     });
   }
 
   private async answer(turn: Turn, option: number): Promise<void> {
     const { flows } = this.deps;
     const c = this.current(turn.state)!;
-    const { quiz, question, progress } = c;
-    const right = option === question.answer - 1;
+    const { quiz, question, progress, options } = c;
+    const right = option === c.right;
     if (right) progress.correct++;
     const feedback = right
       ? flows.text('quiz.correct', { explanation: question.explanation })
-      : flows.text('quiz.wrong', { letter: LETTERS[question.answer - 1]!, option: question.options[question.answer - 1]!, explanation: question.explanation });
+      : flows.text('quiz.wrong', { letter: LETTERS[c.right]!, option: options[c.right]!, explanation: question.explanation });
     turn.replies.push({ text: `${feedback}\n${flows.text('quiz.source', { source: question.source ?? quiz.source })}` });
     progress.position++;
     if (progress.position < progress.order.length) return this.ask(turn);

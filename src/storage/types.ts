@@ -19,6 +19,8 @@ export interface QuizProgress {
   attemptId: string;
   /** Question indexes in this attempt's shuffled order. */
   order: number[];
+  /** Per position in `order`: the question's option indexes in the order shown. */
+  optionOrder?: number[][];
   /** Position in `order` of the question being asked. */
   position: number;
   correct: number;

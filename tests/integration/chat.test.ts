@@ -159,6 +159,26 @@ describe('quiz', () => {
     d.close();
   });
 
+  it('shuffles the options per attempt (Đúng/Sai stays in order) and names the right one by its shown letter', async () => {
+    const seen = new Map<string, Set<string>>();
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const user = `shuffle-${attempt}`; // one user per attempt keeps under the per-user rate limit
+      let q = (await t.chat(user, { payload: 'QZ:start:chien-dich' })).at(-1)!;
+      while (q.buttons.some((b) => b.payload.startsWith('QZ:a:'))) {
+        const [head, ...options] = q.text.split('\n');
+        if (options.length === 2) expect(options).toEqual(['A. Đúng', 'B. Sai']);
+        const question = head!.replace(/^Câu \d+\/\d+: /, '');
+        seen.set(question, (seen.get(question) ?? new Set<string>()).add(options.join('|')));
+        const replies = await t.chat(user, { payload: q.buttons[0]!.payload });
+        const wrong = /^❌ Chưa đúng\. Đáp án đúng là ([A-D])\. (.*)$/m.exec(replies[0]!.text);
+        if (wrong) expect(options).toContain(`${wrong[1]}. ${wrong[2]}`);
+        q = replies.at(-1)!;
+      }
+    }
+    // Over 8 attempts, some question with 3 or 4 options was shown in more than one order.
+    expect([...seen.values()].some((orders) => orders.size > 1)).toBe(true);
+  });
+
   it('ignores a stale button from an earlier question', async () => {
     const first = (await t.chat('quiz-3', { payload: 'QZ:start:du-lieu' })).at(-1)!;
     await t.chat('quiz-3', { payload: first.buttons[0]!.payload });
@@ -217,17 +237,24 @@ describe('consent and personal data', () => {
 
 describe('restart', () => {
   it('keeps conversation state across a restart: a quiz resumes where it was', async () => {
+    const contacts = () => {
+      const d = db();
+      const { n } = d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'contact'").get() as { n: number };
+      d.close();
+      return n;
+    };
     const first = (await t.chat('r-1', { payload: 'QZ:start:thanh-toan' })).at(-1)!;
     await t.chat('r-1', { payload: first.buttons[0]!.payload });
+    const before = contacts();
     await t.restart();
     const list = await t.chat('r-1', { payload: 'QUIZ' });
     expect(list[0]!.buttons[0]!.payload).toBe('QZ:resume');
     const resumed = await t.chat('r-1', { payload: 'QZ:resume' });
     expect(resumed[0]!.text).toMatch(/^Câu 2\/12/);
-    // And a returning user is not greeted (or counted) again.
-    const d = db();
-    expect(d.prepare("SELECT COUNT(*) n FROM events WHERE type = 'contact'").get()).toEqual({ n: new Set(['greet-1', 'menu-1', 'q-1', 'fb-1', 'q-2', 'long-1', 'unk-1', 'eval-user', 'quiz-1', 'quiz-2', 'quiz-3', 'c-1', 'c-2', 'c-3', 'r-1']).size });
-    d.close();
+    // A returning user is not greeted (or counted) again; a new one is.
+    expect(contacts()).toBe(before);
+    await t.chat('r-2', { text: 'xin chào' });
+    expect(contacts()).toBe(before + 1);
   });
 });
 
