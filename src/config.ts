@@ -23,6 +23,9 @@ const schema = z.object({
   WEBCHAT_LIMIT_PER_USER: int(30, 1, 100000),
   WEBCHAT_LIMIT_PER_IP: int(600, 1, 1000000),
   SHUTDOWN_TIMEOUT_MS: int(10000, 100, 120000),
+  // A platform message being handled is leased for this long (renewed while it runs); pending ones whose lease ran out are swept up this often.
+  INBOX_LEASE_MS: int(60000, 100, 3600000),
+  INBOX_SWEEP_MS: int(30000, 10, 3600000),
   TRUST_PROXY: z.preprocess((v) => v === 'true' || v === '1', z.boolean()),
   PUBLIC_BASE_URL: optional,
 

@@ -254,7 +254,7 @@ export function createBotFrameworkChannel(deps: PlatformDeps, options: PlatformC
     return undefined; // typing, reactions, installation updates, invokes, events...
   }
 
-  const inbox = new Inbox<Activity>({ outbound, storage, engine, log }, toJob);
+  const inbox = new Inbox<Activity>({ outbound, storage, engine, log }, toJob, { leaseMs: config.INBOX_LEASE_MS, sweepMs: config.INBOX_SWEEP_MS });
 
   const router = express.Router();
   router.post('/api/messages', (req, res, next) => {

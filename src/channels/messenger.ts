@@ -130,7 +130,7 @@ export function createMessengerChannel(deps: PlatformDeps, options: PlatformChan
     return { userId, messageId, inbound: build, deliver: (replies) => deliver(userId, replies) };
   }
 
-  const inbox = new Inbox<MessagingEvent>({ outbound, storage, engine, log }, toJob);
+  const inbox = new Inbox<MessagingEvent>({ outbound, storage, engine, log }, toJob, { leaseMs: config.INBOX_LEASE_MS, sweepMs: config.INBOX_SWEEP_MS });
 
   const router = express.Router();
   router.get('/webhooks/messenger', (req, res) => {

@@ -268,6 +268,20 @@ const SORRY = 'Xin lỗi, tôi đang gặp sự cố nên chưa trả lời đư
 /** Processing attempts after which a message that never completes (one that crashes the process, say) is given up. */
 export const MAX_INBOUND_ATTEMPTS = 5;
 
+export interface InboxOptions {
+  /** Processing attempts after which a message is given up (default MAX_INBOUND_ATTEMPTS). */
+  maxAttempts?: number;
+  /** How long a row taken for handling stays with this process unrenewed; renewed every third of it while handled (default 60 s). */
+  leaseMs?: number;
+  /** How often pending rows whose lease ran out are looked for (default 30 s). */
+  sweepMs?: number;
+}
+
+export const DEFAULT_INBOX = { maxAttempts: MAX_INBOUND_ATTEMPTS, leaseMs: 60_000, sweepMs: 30_000 } satisfies Required<InboxOptions>;
+
+/** Rows one sweep looks at; the next sweep takes the rest. */
+const SWEEP_PAGE = 500;
+
 export interface TurnJob {
   userId: string;
   /** The platform's message/update id: the inbox key, so a second delivery with the same id is dropped. */
@@ -286,29 +300,34 @@ export type Accepted = 'stored' | 'duplicate' | 'ignored';
 /**
  * A platform channel's durable inbox. `accept` stores an event before the webhook is acknowledged and then
  * handles it in the user's order: engine, replies, and only then the row is marked done (also when a send
- * gave up: that failure is recorded by Outbound). `start` replays what an earlier run acknowledged but did
- * not finish (a crash, a kill, a stop past its drain timeout). Fresh and replayed events go through the same
- * `toJob`, so a replayed message is handled exactly like a fresh one.
+ * gave up: that failure is recorded by Outbound). A row being handled is leased to this process (renewed
+ * while it runs), so other instances on the same database leave it alone. `start` replays what earlier runs
+ * acknowledged but did not finish (a crash, a kill, a stop past its drain timeout), and a periodic sweep picks
+ * up rows whose lease ran out while this process runs (an instance that died, a storage error mid-way).
+ * Fresh, replayed and swept events go through the same `toJob`, so each is handled exactly like a fresh one.
  */
 export class Inbox<E> {
   /** Rows received before this point belong to earlier runs; later ones are this run's own. */
   private readonly createdAt = new Date();
   private lastReceived = 0;
+  /** Messages queued or being handled by this process: never taken twice. */
   private readonly running = new Set<string>();
   private openGate!: () => void;
   /** Fresh messages wait until the replay has queued the oldest pending ones, so each user's order holds. */
   private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve));
   private replaying: Promise<void> = Promise.resolve();
+  private sweeper?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
   private stopping = false;
-  private readonly maxAttempts: number;
+  private readonly options: Required<InboxOptions>;
 
   constructor(
     private deps: { outbound: Outbound; storage: Storage; engine: Engine; log: Logger },
     /** Rebuilds the job from the platform event; undefined when the event is not a message for the bot. */
     private toJob: (event: E, receivedAt: Date) => TurnJob | undefined,
-    options: { maxAttempts?: number } = {},
+    options: InboxOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? MAX_INBOUND_ATTEMPTS;
+    this.options = { ...DEFAULT_INBOX, ...options };
   }
 
   private get channel(): ChannelName {
@@ -322,16 +341,29 @@ export class Inbox<E> {
     const job = this.toJob(event, receivedAt);
     if (!job) return 'ignored';
     const { storage, log } = this.deps;
-    if (!(await storage.enqueueInbound({ channel: this.channel, messageId: job.messageId, userId: job.userId, event: JSON.stringify(event), receivedAt }))) {
-      log.debug({ channel: this.channel, messageId: job.messageId }, 'duplicate delivery dropped');
+    const id = job.messageId;
+    // Marked running before the row exists, so that a sweep never takes a fresh message from under its own run.
+    let stored = false;
+    if (!this.running.has(id)) {
+      this.running.add(id);
+      try {
+        stored = await storage.enqueueInbound({ channel: this.channel, messageId: id, userId: job.userId, event: JSON.stringify(event), receivedAt });
+      } finally {
+        if (!stored) this.running.delete(id);
+      }
+    }
+    if (!stored) {
+      log.debug({ channel: this.channel, messageId: id }, 'duplicate delivery dropped');
       return 'duplicate';
     }
-    this.running.add(job.messageId);
     void this.gate.then(() => this.run(job, { attempts: 0, receivedAt }));
     return 'stored';
   }
 
-  /** Queues the pending messages of earlier runs; resolves once the oldest are queued (they are handled in the background). */
+  /**
+   * Queues the pending messages of earlier runs and starts the periodic sweep; resolves once the oldest are
+   * queued (they are handled in the background).
+   */
   start(): Promise<void> {
     let queued!: () => void;
     const firstPage = new Promise<void>((resolve) => (queued = resolve));
@@ -341,12 +373,16 @@ export class Inbox<E> {
         queued();
         this.openGate();
       });
+    this.sweeper = setInterval(() => this.sweep(), this.options.sweepMs);
+    this.sweeper.unref();
     return firstPage;
   }
 
-  /** Stops replaying, finishes (or past the drain timeout, abandons and leaves pending) what was queued. */
+  /** Stops replaying and sweeping, finishes (or past the drain timeout, abandons and leaves pending) what was queued. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.sweeper);
+    await this.sweeping;
     await this.deps.outbound.drain();
     await this.replaying;
   }
@@ -361,18 +397,46 @@ export class Inbox<E> {
       if (!rows.length) break;
       if (!total) log.info({ channel: this.channel, count: rows.length }, 'replaying acknowledged messages left pending by an earlier run');
       total += rows.length;
-      const batch: Promise<void>[] = [];
-      for (const row of rows) {
-        tried.add(row.messageId);
-        const job = this.rebuild(row);
-        if (job) batch.push(this.run(job, row));
-        else await storage.completeInbound(this.channel, row.messageId);
-      }
+      for (const row of rows) tried.add(row.messageId);
+      const batch = this.dispatch(rows);
       // Beyond one page, fresh messages may overtake a user's older pending ones; a page is far more than a crash leaves.
       queued();
       this.openGate();
-      await Promise.all(batch);
+      await batch;
     }
+  }
+
+  /**
+   * Queues the pending rows whose lease ran out, oldest first (so each user's messages stay in order). Only rows received
+   * at least one lease ago: a fresh row that another instance has queued behind its user's earlier message is
+   * not leased yet, and stays with that instance.
+   */
+  private sweep(): void {
+    if (this.stopping || this.sweeping) return;
+    const { storage, log } = this.deps;
+    this.sweeping = (async () => {
+      const rows = (await storage.pendingInbound(this.channel, new Date(Date.now() - this.options.leaseMs), SWEEP_PAGE))
+        .filter((r) => !this.running.has(r.messageId));
+      log.debug({ channel: this.channel, count: rows.length }, 'inbox swept');
+      if (!rows.length || this.stopping) return;
+      log.info({ channel: this.channel, count: rows.length }, 'picking up pending messages whose lease ran out');
+      void this.dispatch(rows);
+    })()
+      .catch((err: unknown) => log.error({ channel: this.channel, err: describe(err) }, 'sweeping pending messages failed'))
+      .finally(() => (this.sweeping = undefined));
+  }
+
+  /** Queues stored rows in their order (synchronously, so no row is queued twice); resolves when they were handled, never rejects. */
+  private dispatch(rows: PendingInbound[]): Promise<unknown> {
+    const batch: Promise<void>[] = [];
+    for (const row of rows) {
+      if (this.running.has(row.messageId)) continue;
+      const job = this.rebuild(row);
+      batch.push(job ? this.run(job, row) : this.deps.storage.completeInbound(this.channel, row.messageId).catch((err: unknown) => {
+        this.deps.log.error({ channel: this.channel, messageId: row.messageId, err: describe(err) }, 'could not mark a message done');
+      }));
+    }
+    return Promise.all(batch);
   }
 
   private rebuild(row: PendingInbound): TurnJob | undefined {
@@ -393,18 +457,54 @@ export class Inbox<E> {
   }
 
   private async handle(job: TurnJob, row: { attempts: number; receivedAt: Date }): Promise<void> {
-    const { outbound, storage, engine, log } = this.deps;
+    const { outbound, storage, log } = this.deps;
     const channel = this.channel;
-    const ids = { channel, messageId: job.messageId };
     // Past the drain timeout nothing can be sent: leave the message pending for the next start.
     if (outbound.stopping) return;
     // Counted before the work, so a message that crashes the process is given up after a few restarts.
-    if (!(await storage.attemptInbound(channel, job.messageId, row.attempts))) return; // done, or taken by another run
-    if (row.attempts >= this.maxAttempts) {
-      log.error({ ...ids, attempts: row.attempts }, 'inbound message given up after repeated failed attempts');
+    if (!(await storage.attemptInbound(channel, job.messageId, row.attempts, this.options.leaseMs))) return; // done, or taken by another run
+    const attempts = row.attempts + 1;
+    if (row.attempts >= this.options.maxAttempts) {
+      log.error({ channel, messageId: job.messageId, attempts: row.attempts }, 'inbound message given up after repeated failed attempts');
       await storage.completeInbound(channel, job.messageId);
       return;
     }
+    // A bug thrown from answer() keeps the lease: the sweep retries the message once it runs out.
+    if (await this.leased(job.messageId, attempts, () => this.answer(job, row))) {
+      await storage.completeInbound(channel, job.messageId);
+    } else {
+      // Cut short by shutdown: released, so the next start (or another instance) answers it without waiting.
+      await storage.renewInbound(channel, job.messageId, attempts, 0);
+    }
+  }
+
+  /** Runs `work` on a row this process took, renewing the lease every third of it so that no other instance takes the row over. */
+  private async leased<T>(messageId: string, attempts: number, work: () => Promise<T>): Promise<T> {
+    const { storage, log } = this.deps;
+    const ids = { channel: this.channel, messageId };
+    let renewal: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewal = storage.renewInbound(this.channel, messageId, attempts, this.options.leaseMs).then(
+        (held) => {
+          if (!held) log.warn(ids, 'lease on a message being handled was lost');
+        },
+        (err: unknown) => log.warn({ ...ids, err: describe(err) }, 'could not renew the lease on a message being handled'),
+      );
+    }, Math.max(1, Math.floor(this.options.leaseMs / 3)));
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      await renewal;
+    }
+  }
+
+  /** Engine and replies; false when the replies were cut short by shutdown (the message stays pending). */
+  private async answer(job: TurnJob, row: { receivedAt: Date }): Promise<boolean> {
+    const { engine, log } = this.deps;
+    const channel = this.channel;
+    const ids = { channel, messageId: job.messageId };
     await job.onClaimed?.().catch(() => undefined);
     let replies: Reply[];
     try {
@@ -417,14 +517,14 @@ export class Inbox<E> {
       try {
         await job.deliver(replies);
       } catch (err) {
-        if (!(err instanceof SendError)) throw err; // a bug, not a platform answer: left pending, retried at the next start
+        if (!(err instanceof SendError)) throw err; // a bug, not a platform answer: left pending, retried once the lease runs out
         if (err.code === 'aborted_at_shutdown') {
           log.warn(ids, 'reply cut short by shutdown; the message stays pending for the next start');
-          return;
+          return false;
         }
         // The platform call gave up after its retries (logged and recorded): the message was handled.
       }
     }
-    await storage.completeInbound(channel, job.messageId);
+    return true;
   }
 }

@@ -113,7 +113,7 @@ export function createTelegramChannel(deps: PlatformDeps, options: PlatformChann
 
   const answerCallback = (id: string) =>
     api('answerCallbackQuery', (signal) => bot.telegram.callApi('answerCallbackQuery', { callback_query_id: id }, sig(signal))).then(() => undefined);
-  const inbox = new Inbox<TgUpdate>({ outbound, storage, engine, log }, toJob);
+  const inbox = new Inbox<TgUpdate>({ outbound, storage, engine, log }, toJob, { leaseMs: config.INBOX_LEASE_MS, sweepMs: config.INBOX_SWEEP_MS });
 
   /** Stores a conversation update (throws if it cannot); a group chat's button press is only acknowledged. */
   function onUpdate(update: TgUpdate): Promise<Accepted> {

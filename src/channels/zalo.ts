@@ -257,7 +257,7 @@ export function createZaloChannel(deps: PlatformDeps, options: PlatformChannelOp
     return { userId, messageId: msgId, inbound: () => ({ unsupported: true }), deliver: deliverTo(userId) };
   }
 
-  const inbox = new Inbox<ZaloEvent>({ outbound, storage, engine, log }, toJob);
+  const inbox = new Inbox<ZaloEvent>({ outbound, storage, engine, log }, toJob, { leaseMs: config.INBOX_LEASE_MS, sweepMs: config.INBOX_SWEEP_MS });
 
   const router = express.Router();
   router.post('/webhooks/zalo', express.raw({ type: () => true, limit: config.BODY_LIMIT_BYTES }), async (req, res) => {

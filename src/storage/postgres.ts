@@ -22,11 +22,15 @@ const MIGRATIONS: string[] = [
    CREATE TABLE staff_sessions (token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at BIGINT NOT NULL);
    CREATE TABLE audit_log (id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);`,
   // Inbound platform messages: stored before the webhook is acknowledged, the dedup point for redeliveries.
+  // leased_until (epoch ms): while a process handles a row, it holds a lease that the others respect.
   `CREATE TABLE inbox (channel TEXT NOT NULL, message_id TEXT NOT NULL, user_id TEXT NOT NULL, event TEXT NOT NULL,
      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at BIGINT NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
+     attempts INTEGER NOT NULL DEFAULT 0, leased_until BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
    CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';`,
 ];
+
+/** The database's clock in epoch milliseconds. */
+const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 
 /** `?` placeholders (shared with SQLite) to PostgreSQL's `$n`. */
 const numbered = (sql: string) => {
@@ -102,9 +106,17 @@ export class PostgresStorage implements Storage {
     return r.rowCount === 1;
   }
 
-  async attemptInbound(channel: string, messageId: string, attempts: number): Promise<boolean> {
-    const r = await this.pool.query(`UPDATE inbox SET attempts = attempts + 1 WHERE channel = $1 AND message_id = $2 AND status = 'pending' AND attempts = $3`,
-      [channel, messageId, attempts]);
+  // Leases run on the database's clock, so instances whose clocks disagree still agree on when a lease ends.
+  async attemptInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE inbox SET attempts = attempts + 1, leased_until = ${NOW_MS} + $1
+      WHERE channel = $2 AND message_id = $3 AND status = 'pending' AND attempts = $4 AND leased_until <= ${NOW_MS}`,
+    [leaseMs, channel, messageId, attempts]);
+    return r.rowCount === 1;
+  }
+
+  async renewInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE inbox SET leased_until = ${NOW_MS} + $1 WHERE channel = $2 AND message_id = $3 AND status = 'pending' AND attempts = $4`,
+      [leaseMs, channel, messageId, attempts]);
     return r.rowCount === 1;
   }
 
@@ -114,7 +126,7 @@ export class PostgresStorage implements Storage {
 
   async pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]> {
     // One process never stores two rows of a channel in the same millisecond (the inbox sees to it); message_id only makes ties stable.
-    const rows = await this.q<InboxRow>(`SELECT * FROM inbox WHERE channel = ? AND status = 'pending' AND received_at < ?
+    const rows = await this.q<InboxRow>(`SELECT * FROM inbox WHERE channel = ? AND status = 'pending' AND received_at < ? AND leased_until <= ${NOW_MS}
       ORDER BY received_at, message_id LIMIT ?`, [channel, olderThan?.getTime() ?? Number.MAX_SAFE_INTEGER, limit]);
     return rows.map(inboxFromRow);
   }

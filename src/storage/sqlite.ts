@@ -23,9 +23,10 @@ const MIGRATIONS: string[] = [
    CREATE TABLE staff_sessions (token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at INTEGER NOT NULL);
    CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);`,
   // Inbound platform messages: stored before the webhook is acknowledged, the dedup point for redeliveries.
+  // leased_until (epoch ms): while a process handles a row, it holds a lease that the others respect.
   `CREATE TABLE inbox (channel TEXT NOT NULL, message_id TEXT NOT NULL, user_id TEXT NOT NULL, event TEXT NOT NULL,
      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at INTEGER NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
+     attempts INTEGER NOT NULL DEFAULT 0, leased_until INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
    CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';`,
 ];
 
@@ -116,9 +117,16 @@ export class SqliteStorage implements Storage {
     return r.changes === 1;
   }
 
-  async attemptInbound(channel: string, messageId: string, attempts: number): Promise<boolean> {
-    return this.db.prepare(`UPDATE inbox SET attempts = attempts + 1 WHERE channel = ? AND message_id = ? AND status = 'pending' AND attempts = ?`)
-      .run(channel, messageId, attempts).changes === 1;
+  async attemptInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    return this.db.prepare(`UPDATE inbox SET attempts = attempts + 1, leased_until = ?
+      WHERE channel = ? AND message_id = ? AND status = 'pending' AND attempts = ? AND leased_until <= ?`)
+      .run(now + leaseMs, channel, messageId, attempts, now).changes === 1;
+  }
+
+  async renewInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean> {
+    return this.db.prepare(`UPDATE inbox SET leased_until = ? WHERE channel = ? AND message_id = ? AND status = 'pending' AND attempts = ?`)
+      .run(Date.now() + leaseMs, channel, messageId, attempts).changes === 1;
   }
 
   async completeInbound(channel: string, messageId: string): Promise<void> {
@@ -126,8 +134,8 @@ export class SqliteStorage implements Storage {
   }
 
   async pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]> {
-    const rows = this.db.prepare(`SELECT * FROM inbox WHERE channel = ? AND status = 'pending' AND received_at < ?
-      ORDER BY received_at, rowid LIMIT ?`).all(channel, olderThan?.getTime() ?? Number.MAX_SAFE_INTEGER, limit) as InboxRow[];
+    const rows = this.db.prepare(`SELECT * FROM inbox WHERE channel = ? AND status = 'pending' AND received_at < ? AND leased_until <= ?
+      ORDER BY received_at, rowid LIMIT ?`).all(channel, olderThan?.getTime() ?? Number.MAX_SAFE_INTEGER, Date.now(), limit) as InboxRow[];
     return rows.map(inboxFromRow);
   }
 

@@ -143,13 +143,20 @@ export interface Storage {
    */
   enqueueInbound(item: InboundItem): Promise<boolean>;
   /**
-   * Counts one more processing attempt, if the row is still pending with `attempts` attempts so far
-   * (compare-and-set: of two runs taking the same row, one wins). False when it is done or taken.
+   * Takes the row for one more processing attempt: counts the attempt and leases the row for `leaseMs`,
+   * if it is still pending with `attempts` attempts so far and no lease on it is running (compare-and-set:
+   * of two runs taking the same row, one wins, and a leased row stays with its holder). False when it is
+   * done, taken, or leased.
    */
-  attemptInbound(channel: string, messageId: string, attempts: number): Promise<boolean>;
+  attemptInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Sets the lease of a row taken at attempt `attempts` (the count after the take) to end `leaseMs` from now;
+   * 0 releases it. False when the row is done or another run has taken it since.
+   */
+  renewInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean>;
   /** Marks the message handled and drops its stored event and user id; the id stays to recognise redeliveries. */
   completeInbound(channel: string, messageId: string): Promise<void>;
-  /** A channel's pending messages received before `olderThan` (all when undefined), oldest first. */
+  /** A channel's pending messages without a running lease, received before `olderThan` (all when undefined), oldest first. */
   pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]>;
 
   getProfile(userKey: string): Promise<Profile | undefined>;

@@ -162,7 +162,9 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     const dataDir = freshDataDir();
     // The connector is slow: the reply is on its way when the server is killed.
     const hold = fake.server.hold((r) => r.path.includes('/v3/conversations/'));
-    const server = spawnServer({ ...env(), DATA_DIR: dataDir });
+    // Short inbox leases: the killed server's lease on the message runs out quickly for the restarted one.
+    const shortLease = { INBOX_LEASE_MS: '500', INBOX_SWEEP_MS: '20' };
+    const server = spawnServer({ ...env(shortLease), DATA_DIR: dataDir });
     try {
       const url = await server.url();
       const activity = bfMessage(fake, { user: '29:1liam', text: 'menu' });
@@ -176,7 +178,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
       expect(fake.sent).toHaveLength(0);
 
       // Replayed from the stored activity: same conversation, as a reply to the person's message.
-      const b = await start({ dataDir });
+      const b = await start({ dataDir, env: shortLease });
       await waitFor(() => fake.sent.length >= 1, 'the replayed answer');
       expect(fake.sent[0]).toMatchObject({ conversationId: 'a:conv-29:1liam', replyTo: activity.id, activity: { text: 'Bạn muốn làm gì?' } });
       // The channel delivers it again: stored already, dropped.

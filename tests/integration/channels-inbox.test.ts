@@ -1,5 +1,7 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openStorage } from '../../src/storage/index.js';
@@ -120,8 +122,18 @@ async function withStorage<T>(dataDir: string, fn: (s: Storage) => Promise<T>): 
   }
 }
 
-const pendingIds = (dataDir: string, channel: string) =>
-  withStorage(dataDir, async (s) => (await s.pendingInbound(channel, undefined, 100)).map((p) => p.messageId));
+/** Pending rows as stored, leased or not (pendingInbound hides the leased ones). */
+function pendingIds(dataDir: string, channel: string): string[] {
+  const db = new Database(path.join(dataDir, 'bot.sqlite'), { readonly: true });
+  try {
+    return db.prepare(`SELECT message_id FROM inbox WHERE channel = ? AND status = 'pending' ORDER BY received_at`).pluck().all(channel) as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Leases short enough that a test waits for one to run out in well under a second, and frequent sweeps. */
+const SHORT_LEASE = { INBOX_LEASE_MS: '500', INBOX_SWEEP_MS: '20' };
 
 describe.each(platforms)('$channel inbox', (p) => {
   it('a crash after the 200 loses nothing: the message is answered once after the restart, and its redelivery is dropped', async () => {
@@ -129,21 +141,22 @@ describe.each(platforms)('$channel inbox', (p) => {
     const user = '31000001';
     // The platform is slow: the reply is on its way when the server is killed.
     const hold = p.server().hold((r) => p.isSend(r.path));
-    const server = spawnServer({ ...p.env(), DATA_DIR: dataDir });
+    const server = spawnServer({ ...p.env(), ...SHORT_LEASE, DATA_DIR: dataDir });
     let restarted = false;
     try {
       const url = await server.url();
       const first = p.message('menu', user);
       expect((await p.post(url, first.body)).status).toBe(200);
       // The 200 came after the event was stored.
-      expect(await pendingIds(dataDir, p.channel)).toEqual([first.id]);
+      expect(pendingIds(dataDir, p.channel)).toEqual([first.id]);
       await waitFor(() => hold.waiting === 1, 'the reply to reach the platform');
       await server.kill();
       await waitFor(() => hold.waiting === 0, 'the killed server\'s request to drop');
       hold.release();
       expect(p.texts(user)).toEqual([]);
 
-      bot = await startBot(p.env(), { dataDir });
+      // The killed server's lease on the message runs out, then the new one answers it.
+      bot = await startBot({ ...p.env(), ...SHORT_LEASE }, { dataDir });
       restarted = true;
       await waitFor(() => p.texts(user).length >= 1, 'the replayed answer');
       // The platform delivers the same message again: stored already, so dropped before the 200.
@@ -155,7 +168,7 @@ describe.each(platforms)('$channel inbox', (p) => {
       expect(p.texts(user)[0]).toBe(MENU);
       expect(p.texts(user)[1]).toMatch(HELP);
       expect(p.texts(user)).toHaveLength(2);
-      expect(await pendingIds(dataDir, p.channel)).toEqual([]);
+      expect(pendingIds(dataDir, p.channel)).toEqual([]);
     } finally {
       hold.release();
       if (!restarted) await server.kill();
@@ -208,7 +221,7 @@ describe('inbox replay', () => {
     expect(bot.logs.find((l) => l.msg === 'replaying acknowledged messages left pending by an earlier run')).toMatchObject({ channel: 'zalo', count: 4 });
     await bot.stop();
     bot = undefined;
-    expect(await pendingIds(dataDir, 'zalo')).toEqual([]);
+    expect(pendingIds(dataDir, 'zalo')).toEqual([]);
   });
 
   it('gives up a message after 5 failed attempts (logged, marked done); the 5th attempt still runs', async () => {
@@ -220,7 +233,7 @@ describe('inbox replay', () => {
       for (const [m, user, attempts] of [[poison, '42000001', 5], [lastChance, '42000002', 4]] as const) {
         await s.enqueueInbound({ channel: 'zalo', messageId: m.id, userId: user, event: JSON.stringify(m.body), receivedAt: new Date(Date.now() - 1000) });
         // Each earlier run counted its attempt, then died before finishing.
-        for (let i = 0; i < attempts; i++) expect(await s.attemptInbound('zalo', m.id, i)).toBe(true);
+        for (let i = 0; i < attempts; i++) expect(await s.attemptInbound('zalo', m.id, i, 0)).toBe(true);
       }
     });
     bot = await startBot(zaloPlatform.env(), { dataDir });
@@ -230,7 +243,7 @@ describe('inbox replay', () => {
     expect(zaloPlatform.texts('42000001')).toEqual([]);
     await bot.stop();
     bot = undefined;
-    expect(await pendingIds(dataDir, 'zalo')).toEqual([]);
+    expect(pendingIds(dataDir, 'zalo')).toEqual([]);
   });
 
   it('applies Messenger\'s 24-hour window to a replayed message by the platform\'s time', async () => {
@@ -251,7 +264,7 @@ describe('inbox replay', () => {
     expect(messengerPlatform.texts('43000001')).toEqual([]);
     await bot.stop();
     bot = undefined;
-    expect(await pendingIds(dataDir, 'messenger')).toEqual([]);
+    expect(pendingIds(dataDir, 'messenger')).toEqual([]);
   });
 
   it('Telegram long polling moves the offset past an update only once it is stored', async () => {
@@ -291,7 +304,7 @@ describe('inbox replay', () => {
       expect(first.logs.some((l) => l.msg === 'reply cut short by shutdown; the message stays pending for the next start')).toBe(true);
       await waitFor(() => hold.waiting === 0, 'the abandoned request to drop');
       hold.release();
-      expect(await pendingIds(first.dataDir, 'telegram')).toEqual([msg.id]);
+      expect(pendingIds(first.dataDir, 'telegram')).toEqual([msg.id]);
 
       bot = await startBot(tg.env(), { dataDir: first.dataDir });
       await waitFor(() => tg.texts('44000001').length >= 1, 'the answer after the restart');
@@ -302,5 +315,94 @@ describe('inbox replay', () => {
     } finally {
       hold.release();
     }
+  });
+});
+
+describe('inbox leases and sweep', () => {
+  const tg = platforms[0]!;
+  const sends = (chatId: string) => telegram.server.requests.filter((r) => tg.isSend(r.path) && String(r.body.chat_id) === chatId);
+
+  it('a message left pending while the server runs (storage failed after storing it) is answered by the sweep, without a restart', async () => {
+    const b = (bot = await startBot({ ...tg.env(), ...SHORT_LEASE }));
+    const db = new Database(path.join(b.dataDir, 'bot.sqlite'));
+    const user = '46000001';
+    const msg = tg.message('menu', user);
+    try {
+      // Storing works, taking the row for handling fails.
+      db.exec(`CREATE TRIGGER take_fails BEFORE UPDATE OF attempts ON inbox BEGIN SELECT RAISE(ABORT, 'storage trouble'); END`);
+      expect((await tg.post(b.url, msg.body)).status).toBe(200);
+      await waitFor(() => b.logs.some((l) => l.msg === 'message processing failed'), 'the failed attempt');
+    } finally {
+      db.exec('DROP TRIGGER IF EXISTS take_fails');
+      db.close();
+    }
+    expect(pendingIds(b.dataDir, 'telegram')).toEqual([msg.id]);
+    await waitFor(() => tg.texts(user).length >= 1, 'the swept answer');
+    expect(b.logs.find((l) => l.msg === 'picking up pending messages whose lease ran out')).toMatchObject({ channel: 'telegram', count: 1 });
+    expect(b.logs.some((l) => l.msg === 'replaying acknowledged messages left pending by an earlier run')).toBe(false);
+    await b.stop();
+    bot = undefined;
+    expect(tg.texts(user)).toEqual([MENU]);
+    expect(sends(user)).toHaveLength(1);
+    expect(pendingIds(b.dataDir, 'telegram')).toEqual([]);
+  });
+
+  describe('two instances on one PostgreSQL database', () => {
+    const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+    const schema = `inbox_${crypto.randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    const DATABASE_URL = `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    beforeAll(async () => {
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+    });
+    afterAll(async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    });
+    const row = async (id: string) => (await admin.query<{ status: string; attempts: number; leased_until: string }>(
+      `SELECT status, attempts, leased_until FROM ${schema}.inbox WHERE channel = 'telegram' AND message_id = $1`, [id])).rows[0]!;
+
+    it('a starting instance leaves alone what a live one is handling; once that one dies, its lease runs out and the other answers once', async () => {
+      // Long enough that A's renewals (every third of it) keep it in a loaded test run; B sweeps often.
+      const lease = { INBOX_LEASE_MS: '1500' };
+      const user = '47000001';
+      const msg = tg.message('menu', user);
+      const hold = telegram.server.hold((r) => tg.isSend(r.path));
+      const a = spawnServer({ ...tg.env(), ...lease, DATABASE_URL });
+      try {
+        expect((await tg.post(await a.url(), msg.body)).status).toBe(200);
+        await waitFor(() => hold.waiting === 1, 'A\'s reply to reach the platform');
+        const taken = await row(msg.id);
+        expect(taken).toMatchObject({ status: 'pending', attempts: 1 });
+
+        // B starts while A is still answering (a rolling restart).
+        const b = (bot = await startBot({ ...tg.env(), ...lease, INBOX_SWEEP_MS: '20', DATABASE_URL }));
+        // B looks again after the first lease A took would have run out (A's database clock, the same machine's): A renewed it.
+        await waitFor(() => b.logs.some((l) => l.msg === 'inbox swept' && l.channel === 'telegram' && Number(l.time) > Number(taken.leased_until) + 200),
+          'B to sweep after the first lease\'s end');
+        expect(Number((await row(msg.id)).leased_until)).toBeGreaterThan(Number(taken.leased_until));
+        expect(await row(msg.id)).toMatchObject({ status: 'pending', attempts: 1 });
+        expect(hold.waiting).toBe(1);
+        expect(b.logs.some((l) => l.msg === 'replaying acknowledged messages left pending by an earlier run')).toBe(false);
+        expect(b.logs.some((l) => l.msg === 'picking up pending messages whose lease ran out')).toBe(false);
+
+        // A dies mid-reply, without any shutdown; nobody renews its lease any more.
+        await a.kill();
+        await waitFor(() => hold.waiting === 0, 'A\'s request to drop');
+        hold.release();
+        await waitFor(async () => (await row(msg.id)).status === 'done', 'B to answer the message');
+        expect(b.logs.find((l) => l.msg === 'picking up pending messages whose lease ran out')).toMatchObject({ channel: 'telegram', count: 1 });
+        expect((await row(msg.id)).attempts).toBe(2);
+        await b.stop();
+        bot = undefined;
+        expect(tg.texts(user)).toEqual([MENU]);
+        // A's request that never got an answer, and B's.
+        expect(sends(user)).toHaveLength(2);
+      } finally {
+        hold.release();
+        await a.kill();
+      }
+    });
   });
 });

@@ -7,6 +7,7 @@ import { PostgresStorage } from '../../src/storage/postgres.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
 import { tempDir } from '../helpers/app.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The machine's PostgreSQL (trust auth, database "test"); each run gets its own schema.
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -66,19 +67,60 @@ describe.each(stores)('%s storage', (_name, open, raw) => {
     expect((await s.pendingInbound('zalo', new Date(t0 + 3), 10)).map((p) => p.messageId)).toEqual(['z1', 'z2']);
     expect((await s.pendingInbound('zalo', undefined, 2)).map((p) => p.messageId)).toEqual(['z1', 'z2']);
 
-    // Attempts are compare-and-set: of two runs that read the same count, one takes the row.
-    const takes = await Promise.all([s.attemptInbound('zalo', 'z1', 0), s.attemptInbound('zalo', 'z1', 0)]);
+    // Attempts are compare-and-set: of two runs that read the same count, one takes the row (a lease of 0 ends at once).
+    const takes = await Promise.all([s.attemptInbound('zalo', 'z1', 0, 0), s.attemptInbound('zalo', 'z1', 0, 0)]);
     expect(takes.filter(Boolean)).toHaveLength(1);
-    expect(await s.attemptInbound('zalo', 'z1', 1)).toBe(true);
+    expect(await s.attemptInbound('zalo', 'z1', 1, 0)).toBe(true);
     expect((await s.pendingInbound('zalo', undefined, 1))[0]).toMatchObject({ messageId: 'z1', attempts: 2 });
 
     await s.completeInbound('zalo', 'z1');
     await s.completeInbound('zalo', 'z2');
     expect((await s.pendingInbound('zalo', undefined, 10)).map((p) => p.messageId)).toEqual(['z3']);
-    expect(await s.attemptInbound('zalo', 'z1', 2)).toBe(false);
+    expect(await s.attemptInbound('zalo', 'z1', 2, 0)).toBe(false);
     // Done rows still recognise a redelivery.
     expect(await s.enqueueInbound(item('z1', 'u2', t0 + 1))).toBe(false);
     expect((await s.pendingInbound('telegram', undefined, 10)).map((p) => p.userId)).toEqual(['u1']);
+  });
+
+  it('inbox: a taken row is leased, hidden from other runs until the lease runs out; renewing extends it', async () => {
+    const at = Date.now() - 1000;
+    const item = (id: string) => ({ channel: 'lease', messageId: id, userId: 'u1', event: '{}', receivedAt: new Date(at) });
+    const pendingIds = async () => (await s.pendingInbound('lease', undefined, 10)).map((p) => p.messageId);
+    expect(await s.enqueueInbound(item('l1'))).toBe(true);
+    expect(await s.enqueueInbound(item('l2'))).toBe(true);
+
+    // Taken for a minute: no longer pending for anyone else, and a second run cannot take it, whatever count it read.
+    expect(await s.attemptInbound('lease', 'l1', 0, 60_000)).toBe(true);
+    expect(await pendingIds()).toEqual(['l2']);
+    expect(await s.attemptInbound('lease', 'l1', 1, 60_000)).toBe(false);
+    expect(await s.attemptInbound('lease', 'l1', 0, 60_000)).toBe(false);
+    // Only the holder's count renews it.
+    expect(await s.renewInbound('lease', 'l1', 0, 60_000)).toBe(false);
+    expect(await s.renewInbound('lease', 'l1', 1, 60_000)).toBe(true);
+
+    // The holder renews it for a moment only (as if it stopped renewing): once that ran out, another run takes it over.
+    expect(await s.renewInbound('lease', 'l1', 1, 20)).toBe(true);
+    await waitFor(async () => (await pendingIds()).includes('l1'), 'the lease to run out');
+    expect((await s.pendingInbound('lease', undefined, 10))[0]).toMatchObject({ messageId: 'l1', attempts: 1 });
+    expect(await s.attemptInbound('lease', 'l1', 1, 60_000)).toBe(true);
+    // The earlier holder has lost it: its renewal fails.
+    expect(await s.renewInbound('lease', 'l1', 1, 60_000)).toBe(false);
+
+    // Renewing extends a lease past its first end.
+    const taken = Date.now();
+    expect(await s.attemptInbound('lease', 'l2', 0, 30)).toBe(true);
+    expect(await s.renewInbound('lease', 'l2', 1, 60_000)).toBe(true);
+    await waitFor(() => Date.now() > taken + 100, 'the first lease\'s end to pass');
+    expect(await pendingIds()).toEqual([]);
+    expect(await s.attemptInbound('lease', 'l2', 1, 60_000)).toBe(false);
+
+    // A lease of 0 releases the row at once; a done row is neither renewed nor taken.
+    expect(await s.renewInbound('lease', 'l2', 1, 0)).toBe(true);
+    expect(await pendingIds()).toEqual(['l2']);
+    await s.completeInbound('lease', 'l2');
+    expect(await s.renewInbound('lease', 'l2', 1, 60_000)).toBe(false);
+    expect(await s.attemptInbound('lease', 'l2', 1, 0)).toBe(false);
+    expect(await pendingIds()).toEqual([]);
   });
 
   it('records, filters and streams events in pages', async () => {
