@@ -16,7 +16,7 @@ const TONE_RE = /[\u0300\u0301\u0303\u0309\u0323]/g;
  * Teencode and abbreviations, keyed by folded form, expanded to accented words.
  * Only unambiguous or overwhelmingly common ones: "k" and "ko" are "không" in chat.
  */
-const ABBREVIATIONS: Record<string, string> = {
+const ABBREVIATIONS = new Map<string, string>(Object.entries({
   k: 'không', ko: 'không', kg: 'không', kh: 'không', hok: 'không', hong: 'không', khong: 'không', hem: 'không',
   dc: 'được', dk: 'được', duoc: 'được', j: 'gì', gi: 'gì', ntn: 'như thế nào', nthe: 'như thế', bn: 'bao nhiêu',
   bnh: 'bao nhiêu', bh: 'bao giờ', bgio: 'bao giờ', ms: 'mới', mn: 'mọi người', ng: 'người', nguoi: 'người',
@@ -25,14 +25,14 @@ const ABBREVIATIONS: Record<string, string> = {
   sdt: 'số điện thoại', dt: 'điện thoại', dthoai: 'điện thoại', cccd: 'căn cước công dân', cmnd: 'chứng minh nhân dân',
   dvc: 'dịch vụ công', dvctt: 'dịch vụ công trực tuyến', cntt: 'công nghệ thông tin', cds: 'chuyển đổi số',
   khcn: 'khoa học công nghệ', dmst: 'đổi mới sáng tạo', bdhvs: 'bình dân học vụ số',
-  nq: 'nghị quyết', qd: 'quyết định', nd: 'nghị định', ubnd: 'ủy ban nhân dân', mttq: 'mặt trận tổ quốc',
+  nq: 'nghị quyết', qd: 'quyết định', nd: 'nội dung', 'nđ': 'nghị định', ubnd: 'ủy ban nhân dân', mttq: 'mặt trận tổ quốc',
   hlhpn: 'hội liên hiệp phụ nữ', hnd: 'hội nông dân', hccb: 'hội cựu chiến binh', dtn: 'đoàn thanh niên',
   ttdt: 'thanh toán điện tử', otp: 'otp', '2fa': 'xác thực hai lớp', ck: 'chuyển khoản', bt: 'biết', bik: 'biết',
   bit: 'biết', hk: 'không', lm: 'làm', dky: 'đăng ký', dki: 'đăng ký', 
   ki: 'ký', tgian: 'thời gian', tg: 'thời gian', ad: 'admin', wa: 'quá', qa: 'quá', oy: 'rồi', roy: 'rồi',
   nhiu: 'nhiêu', bnhieu: 'bao nhiêu', lq: 'liên quan', ttin: 'thông tin', tt: 'thông tin',
   app: 'ứng dụng', ud: 'ứng dụng', apps: 'ứng dụng',
-};
+}));
 
 /** NFC + lower case + Vietnamese "ð"/"Ð" fixes; idempotent. */
 export function canonical(text: string): string {
@@ -65,9 +65,10 @@ export function expandedWords(text: string): string[] {
   const out: string[] = [];
   for (const w of words(text)) {
     const folded = fold(w);
-    const expansion = ABBREVIATIONS[folded];
-    // Expand only tokens typed without tone marks: "gi" becomes "gì", but "giá" is not touched.
-    if (expansion && folded === w.replace(/đ/g, 'd')) out.push(...expansion.split(' '));
+    // Exact spelling first ("nđ" is nghị định, "nd" nội dung); otherwise only tokens typed without
+    // tone marks expand: "gi" becomes "gì", but "giá" is not touched.
+    const expansion = ABBREVIATIONS.get(w) ?? (folded === w.replace(/đ/g, 'd') ? ABBREVIATIONS.get(folded) : undefined);
+    if (expansion) out.push(...expansion.split(' '));
     else out.push(w);
   }
   return out;

@@ -28,6 +28,15 @@ describe('Vietnamese normalisation', () => {
     expect(analyse('giá').folded).toEqual(['gia']);
   });
 
+  it('reads "nđ" as nghị định and "nd" as nội dung', () => {
+    expect(matchKey('nđ 13')).toBe('nghi dinh 13');
+    expect(matchKey('nd thi dua')).toBe('noi dung thi dua');
+  });
+
+  it('treats words that name JavaScript object properties as plain words', () => {
+    expect(matchKey('constructor toString __proto__ hasOwnProperty')).toBe('constructor tostring proto hasownproperty');
+  });
+
   it('drops punctuation and case', () => {
     expect(matchKey('  Hỏi-đáp!!! ')).toBe('hoi dap');
   });
