@@ -131,7 +131,7 @@ export class HybridIndex {
 /**
  * Probability that the best passage really answers the question: a logistic model over coverage,
  * hashed-vector similarity of question and passage, and BM25 strength, fitted on tests/eval by `npm run eval -- --fit`, which also
- * reports 5-fold cross-validated accuracy (at 0.7: 91.3% top-1 on topic, 93.3% of off-topic refused).
+ * reports 5-fold cross-validated accuracy (at 0.7: 91.7% top-1 on topic, 91.7% of off-topic refused).
  */
 export const CONFIDENCE_WEIGHTS = [-6.237, 2.855, 2.703, 0.934, 2.341, 0.768, -0.569];
 
