@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type ChatReply, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
+// Every test request comes from 127.0.0.1: the per-address limit has its own test below.
+beforeAll(async () => { t = await startTestApp({ WEBCHAT_LIMIT_PER_IP: '100000' }); });
 afterAll(async () => { await t.stop(); });
 
 const post = (body: string, type = 'application/json') =>
@@ -107,6 +108,24 @@ describe('questions as citizens type them, through the real server', () => {
     const source = /Nguồn: .*\(bài “([^”]+)”\)/.exec(answer!.text)?.[1];
     expect(source, answer!.text).toBeDefined();
     expect(source!.toLowerCase()).toContain(topic.toLowerCase());
+  });
+});
+
+describe('odd input', () => {
+  // Whatever arrives, the bot answers with a reply and the server stays up.
+  const odd = [
+    'constructor', '__proto__', 'toString', 'hasOwnProperty', '😀😀😀', '👍', '...', '???', '   ', '\u0000\u0001\u0002',
+    'ا�لسلام عليكم', '𝓥𝓝𝓮𝓘𝓓', 'x'.repeat(1999), 'mật khẩu'.normalize('NFD').repeat(50), '1', '0', '-1', '99999999999999999999',
+    'QZ:a:xxx:0:0', 'REG:unit:999', 'FB:yes', '<script>alert(1)</script>', "'; DROP TABLE events; --", '\n\n\n', 'ko k dc đc j ntn bn',
+  ];
+  it.each(odd.map((text, i) => [i, text] as const))('text #%i', async (i, text) => {
+    const replies = await t.chat(`odd-${i}`, { text });
+    expect(replies.length).toBeGreaterThan(0);
+    for (const r of replies) expect(r.text.length).toBeGreaterThan(0);
+  });
+  it.each(odd.map((payload, i) => [i, payload.slice(0, 200)] as const).filter(([, p]) => p.trim()))('payload #%i', async (i, payload) => {
+    const replies = await t.chat(`odd-p-${i}`, { payload });
+    expect(replies.length).toBeGreaterThan(0);
   });
 });
 
