@@ -45,12 +45,14 @@ describe('quiz bank', () => {
 });
 
 describe('knowledge articles', () => {
-  it('ships at least 40 articles, each chunked with a source', () => {
+  it('ships at least 40 articles, each chunked with a source a citizen can read', () => {
     const { articles, chunks } = loadArticles('knowledge');
     expect(articles.length).toBeGreaterThanOrEqual(40);
     for (const c of chunks) {
       expect(c.source.length).toBeGreaterThan(3);
       expect(c.text.length).toBeGreaterThan(20);
+      // Sources are shown to citizens: name the document, never the project's working files.
+      expect(c.source, c.id).not.toMatch(/\.md\b|tệp tham chiếu|^Kế hoạch,/);
     }
   });
 });
