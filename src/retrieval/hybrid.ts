@@ -115,7 +115,7 @@ export class HybridIndex {
     const best = hits.slice(0, k);
     // The confidence model reads the offline hashed similarity whatever the dense embedder is,
     // so its calibration does not depend on an external model.
-    const hashed = this.hashing.embedOne(question);
+    const hashed = qv && this.embedder.id === this.hashing.id ? qv : this.hashing.embedOne(question);
     for (const h of best) {
       const chunk = this.lexical.coverage(q, [h.doc]);
       // Judge the topic against the whole article too: a question may use words from its other sections.
