@@ -29,7 +29,7 @@ function synthetic(n: number): Chunk[] {
   while (out.length < n) {
     const i = out.length;
     const text = Array.from({ length: 3 + Math.floor(rand() * 4) }, () => sentences[Math.floor(rand() * sentences.length)]).join(' ');
-    out.push({ id: `syn-${i}#0`, articleId: `syn-${Math.floor(i / 4)}`, title: headings[Math.floor(rand() * headings.length)]!, heading: headings[Math.floor(rand() * headings.length)]!, text, source: 'synthetic' });
+    out.push({ id: `syn-${i}#0`, articleId: `syn-${Math.floor(i / 4)}`, title: headings[Math.floor(rand() * headings.length)]!, heading: headings[Math.floor(rand() * headings.length)]!, text, source: 'synthetic', samples: [] });
   }
   return out;
 }

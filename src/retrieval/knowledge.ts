@@ -29,6 +29,8 @@ export interface Chunk {
   heading: string;
   text: string;
   source: string;
+  /** Questions in citizens' words that this passage answers (lines `? ...`); indexed, never shown. */
+  samples: string[];
 }
 
 export class KnowledgeError extends Error {}
@@ -68,7 +70,12 @@ export function chunkArticle(article: Article, body: string): Chunk[] {
   const sections = body.split(/^## +/m);
   const intro = sections.shift()!.replace(/^# .*$/m, '').trim();
   const out: Chunk[] = [];
-  const make = (heading: string, text: string) => {
+  const make = (heading: string, body: string) => {
+    const samples: string[] = [];
+    const text = body.replace(/^\? +(.+?)\s*$/gm, (_, q: string) => {
+      samples.push(q);
+      return '';
+    }).trim();
     // A section may name its own source on a last line "Nguồn: ...".
     const own = /\n?Nguồn: *(.+)\s*$/.exec(text);
     out.push({
@@ -78,6 +85,7 @@ export function chunkArticle(article: Article, body: string): Chunk[] {
       heading,
       text: (own ? text.slice(0, own.index) : text).trim(),
       source: own ? own[1]!.trim() : article.source,
+      samples,
     });
   };
   if (intro) make(article.title, intro);
