@@ -15,7 +15,8 @@ import vm from 'node:vm';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import Database from 'better-sqlite3';
-import { SqliteStorage } from '../src/storage/sqlite.js';
+import { SqliteDriver } from '../src/storage/sql/sqlite-driver.js';
+import { sqlStore } from '../src/storage/sql/store.js';
 import type { EventFilter } from '../src/storage/types.js';
 import { Directory } from '../src/participation/directory.js';
 import { computeStats } from '../src/participation/stats.js';
@@ -124,8 +125,9 @@ function print(size: number, results: Result[]): void {
 }
 
 async function main(): Promise<void> {
-  const storage = new SqliteStorage(dbFile);
-  await storage.migrate();
+  const store = sqlStore(new SqliteDriver(dbFile));
+  await store.migrate();
+  const storage = store.participation;
   const writer = new Database(dbFile);
   writer.pragma('journal_mode = WAL');
   writer.pragma('synchronous = OFF');
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
     print(size, results);
   }
   writer.close();
-  await storage.close();
+  await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
   console.log('\nRSS rarely shrinks after a run, so "RSS before" creeps up; heap growth is the fairer per-run number.');
 }

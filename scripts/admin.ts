@@ -7,12 +7,9 @@
  * Reads the same settings as the server (DATA_DIR, ...). Without --password the password is asked
  * on the terminal (hidden) or read from the first line of stdin when piped.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
-import Database from 'better-sqlite3';
 import { loadConfigOrExit, type Config } from '../src/config.js';
-import { openStorage } from '../src/storage/index.js';
+import { openStore } from '../src/storage/index.js';
 import { Directory } from '../src/participation/directory.js';
 import { DISABLED_HASH, hashPassword } from '../src/admin/passwords.js';
 import { loadQuizzes } from '../src/quiz/bank.js';
@@ -94,78 +91,59 @@ async function addUser(config: Config, args: ReturnType<typeof parseArgs>): Prom
   }
   if (password.length < 10) throw new UsageError('Mật khẩu cần ít nhất 10 ký tự.');
 
-  const storage = await openStorage(config);
+  const store = await openStore(config);
   try {
-    await storage.migrate();
-    const existed = await storage.getStaffUser(username);
-    await storage.saveStaffUser({ username, passwordHash: await hashPassword(password), role, organisation: organisation ?? null });
-    await storage.logAudit('cli', existed ? 'update_user' : 'add_user', JSON.stringify({ username, role, organisation: organisation ?? null }));
+    await store.migrate();
+    const existed = await store.staff.getStaffUser(username);
+    await store.staff.saveStaffUser({ username, passwordHash: await hashPassword(password), role, organisation: organisation ?? null });
+    await store.staff.logAudit('cli', existed ? 'update_user' : 'add_user', JSON.stringify({ username, role, organisation: organisation ?? null }));
     console.log(`${existed ? 'Đã cập nhật' : 'Đã tạo'} tài khoản ${username} (${role}${organisation ? `, ${organisation}` : ''}).`);
   } finally {
-    await storage.close();
+    await store.close();
   }
 }
 
 async function disableUser(config: Config, args: ReturnType<typeof parseArgs>): Promise<void> {
   const username = args.positional[1]?.toLowerCase();
   if (!username) throw new UsageError('Thiếu tên đăng nhập.');
-  const storage = await openStorage(config);
+  const store = await openStore(config);
   try {
-    await storage.migrate();
-    const user = await storage.getStaffUser(username);
+    await store.migrate();
+    const user = await store.staff.getStaffUser(username);
     if (!user) throw new UsageError(`Không có tài khoản ${username}.`);
     // No password matches the marker, and open sessions are refused on their next request.
-    await storage.saveStaffUser({ ...user, passwordHash: DISABLED_HASH });
-    await storage.logAudit('cli', 'disable_user', JSON.stringify({ username }));
+    await store.staff.saveStaffUser({ ...user, passwordHash: DISABLED_HASH });
+    await store.staff.logAudit('cli', 'disable_user', JSON.stringify({ username }));
     console.log(`Đã khoá tài khoản ${username}. Tạo lại bằng add-user để mở khoá với mật khẩu mới.`);
   } finally {
-    await storage.close();
-  }
-}
-
-interface UserRow { username: string; role: string; organisation: string | null; password_hash: string }
-const LIST_SQL = 'SELECT username, role, organisation, password_hash FROM staff_users ORDER BY username';
-
-/** The Storage interface has no "list staff users" (yet), so this reads the table directly, read-only. */
-async function readUsers(config: Config): Promise<UserRow[]> {
-  if (config.DATABASE_URL) {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: config.DATABASE_URL });
-    await client.connect();
-    try {
-      return (await client.query<UserRow>(LIST_SQL)).rows;
-    } finally {
-      await client.end();
-    }
-  }
-  const file = path.join(config.dataDir, 'bot.sqlite');
-  if (!fs.existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'staff_users'").get();
-    return hasTable ? (db.prepare(LIST_SQL).all() as UserRow[]) : [];
-  } finally {
-    db.close();
+    await store.close();
   }
 }
 
 async function listUsers(config: Config): Promise<void> {
-  const rows = await readUsers(config);
+  const store = await openStore(config);
+  let rows;
+  try {
+    await store.migrate();
+    rows = await store.staff.listStaffUsers();
+  } finally {
+    await store.close();
+  }
   if (!rows.length) return console.log('Chưa có tài khoản nào.');
   const w = Math.max(...rows.map((r) => r.username.length), 'Tên đăng nhập'.length);
   console.log(`${'Tên đăng nhập'.padEnd(w)}  ${'Vai trò'.padEnd(7)}  Tổ chức`);
   for (const r of rows) {
-    console.log(`${r.username.padEnd(w)}  ${r.role.padEnd(7)}  ${r.organisation ?? '(tất cả)'}${r.password_hash === DISABLED_HASH ? '  [đã khoá]' : ''}`);
+    console.log(`${r.username.padEnd(w)}  ${r.role.padEnd(7)}  ${r.organisation ?? '(tất cả)'}${r.passwordHash === DISABLED_HASH ? '  [đã khoá]' : ''}`);
   }
 }
 
 async function verifyCode(config: Config, args: ReturnType<typeof parseArgs>): Promise<boolean> {
   const code = args.positional[1]?.trim();
   if (!code) throw new UsageError('Thiếu mã cần kiểm tra.');
-  const storage = await openStorage(config);
+  const store = await openStore(config);
   try {
-    await storage.migrate();
-    const found = (await storage.findCompletionCode(code)) ?? (await storage.findCompletionCode(code.toUpperCase()));
+    await store.migrate();
+    const found = (await store.participation.findCompletionCode(code)) ?? (await store.participation.findCompletionCode(code.toUpperCase()));
     if (!found) {
       console.log(`Không tìm thấy mã ${code}.`);
       return false;
@@ -174,7 +152,7 @@ async function verifyCode(config: Config, args: ReturnType<typeof parseArgs>): P
     console.log(`Mã ${found.code}: bài "${title}", đúng ${found.score}/${found.total} câu, ngày ${vnDateTime(found.at)} (giờ Việt Nam).`);
     return true;
   } finally {
-    await storage.close();
+    await store.close();
   }
 }
 

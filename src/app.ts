@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { Engine, ENGINE_TEXTS, type Activity } from './core/engine.js';
+import { Engine, ENGINE_TEXTS } from './core/engine.js';
+import type { Activity } from './core/ports.js';
 import { loadQuizzes } from './quiz/bank.js';
 import { QuizActivity, QUIZ_TEXTS } from './quiz/activity.js';
 import { Directory } from './participation/directory.js';
@@ -12,20 +13,21 @@ import { ProfileActivity, PROFILE_TEXTS } from './participation/profile-activity
 import { createAnswerer } from './retrieval/index.js';
 import { Flows } from './dialog/flows.js';
 import { Participation, pseudonymSecret } from './participation/recorder.js';
-import { openStorage } from './storage/index.js';
+import { openStore } from './storage/index.js';
 import { createWebChat } from './channels/webchat.js';
-import type { Channel } from './channels/channel.js';
-import { createPlatformChannels, type PlatformChannelOptions } from './channels/index.js';
+import { createPlatformChannels, type Channel, type PlatformChannelOptions } from './channels/index.js';
 import { createHttpServer } from './http/server.js';
 import { localLock, RedisSessionLock } from './scale/session-lock.js';
 import { MemoryRateLimiter, RedisRateLimiter } from './scale/rate-limit.js';
 import { connectRedis } from './scale/redis.js';
 import { createAdminRouter } from './admin/index.js';
+import { Metrics } from './ops/metrics.js';
 
 export interface App {
   url: string;
   server: Server;
   log: Logger;
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -34,31 +36,35 @@ export async function startApp(
   config: Config, log: Logger = createLogger(config.LOG_LEVEL), options: { channels?: PlatformChannelOptions } = {},
 ): Promise<App> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const flows = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS]);
+  const dialog = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS]);
   const quizzes = loadQuizzes(config.knowledgeDir);
   const directory = Directory.load(config.knowledgeDir);
-  const storage = await openStorage(config);
-  await storage.migrate();
-  const participation = new Participation(storage, await pseudonymSecret(storage, config.PSEUDONYM_SECRET));
+  const store = await openStore(config);
+  await store.migrate();
+  const recorder = new Participation(store.participation, await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET));
+  const metrics = new Metrics();
 
   let ready = false;
   const answerer = await createAnswerer(config, log);
   const activities: Activity[] = [
-    new ProfileActivity({ flows, storage, participation, directory }),
-    new QuizActivity(quizzes, { flows, storage, participation, passRatio: config.QUIZ_PASS_RATIO }),
+    new ProfileActivity({ dialog, store: store.participation, recorder, directory }),
+    new QuizActivity(quizzes, { dialog, store: store.participation, recorder, passRatio: config.QUIZ_PASS_RATIO }),
   ];
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
   const lock = redis ? new RedisSessionLock(redis) : localLock;
   const rateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter();
-  const engine = new Engine({ flows, storage, answerer, participation, activities, lock, maxTextLength: config.MAX_TEXT_LENGTH, log });
+  const engine = new Engine({
+    dialog, states: store.conversations, answerer, recorder, activities, lock, maxTextLength: config.MAX_TEXT_LENGTH,
+    trace: (fields, msg) => log.debug(fields, msg),
+  });
 
   const channels: Channel[] = [createWebChat(engine, config, rateLimiter)];
-  channels.push(...createPlatformChannels({ config, engine, storage, log }, options.channels));
+  channels.push(...createPlatformChannels({ config, engine, store, log, metrics }, options.channels));
   const { app } = createHttpServer({
-    config, log, channels,
-    isReady: async () => ready && (await storage.ping().then(() => true, () => false)),
+    config, log, channels, metrics,
+    isReady: async () => ready && (await store.ping().then(() => true, () => false)),
     publicDir: fileURLToPath(new URL('../public', import.meta.url)),
-    extraRouters: [createAdminRouter({ config, storage, directory, quizzes, log })],
+    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log })],
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -70,7 +76,7 @@ export async function startApp(
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
-  log.info({ url, storage: storage.kind, channels: channels.map((c) => c.name) }, 'listening');
+  log.info({ url, storage: store.kind, channels: channels.map((c) => c.name) }, 'listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
@@ -84,8 +90,8 @@ export async function startApp(
     for (const c of channels) await c.stop?.();
     await engine.drain();
     await redis?.quit().catch(() => undefined);
-    await storage.close();
+    await store.close();
     log.info('stopped');
   })());
-  return { url, server, log, stop };
+  return { url, server, log, metrics, stop };
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
-import type { Storage } from '../storage/types.js';
+import type { StaffStore } from '../storage/ports.js';
 import { sendError } from '../http/errors.js';
 import { DISABLED_HASH, safeEqual } from './passwords.js';
 
@@ -106,7 +106,7 @@ export function clientIp(req: Request): string {
 }
 
 /** Resolves the caller from the bearer token or the session cookie; 401 JSON otherwise. */
-export function authenticate(config: Config, storage: Storage, limiter: FailureLimiter): RequestHandler {
+export function authenticate(config: Config, staff: StaffStore, limiter: FailureLimiter): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const ip = clientIp(req);
     const auth = req.headers.authorization;
@@ -126,9 +126,9 @@ export function authenticate(config: Config, storage: Storage, limiter: FailureL
     const token = readCookie(req, SESSION_COOKIE);
     if (token) {
       const key = sessionKey(token);
-      const session = await storage.getStaffSession(key);
+      const session = await staff.getStaffSession(key);
       if (session && session.expiresAt.getTime() > Date.now()) {
-        const user = await storage.getStaffUser(session.username);
+        const user = await staff.getStaffUser(session.username);
         // Role and organisation are read afresh on every request, so a change applies at once.
         if (user && user.passwordHash !== DISABLED_HASH && (user.role === 'admin' || user.organisation)) {
           res.locals.principal = {
@@ -137,7 +137,7 @@ export function authenticate(config: Config, storage: Storage, limiter: FailureL
           return next();
         }
       }
-      if (session) await storage.deleteStaffSession(key);
+      if (session) await staff.deleteStaffSession(key);
       res.setHeader('Set-Cookie', sessionCookie(req, '', 0));
       return unauthorized(res, 'session_expired', 'Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.');
     }

@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Storage } from '../storage/types.js';
+import type { ParticipationStore, StaffStore } from '../storage/ports.js';
 import type { Directory } from '../participation/directory.js';
 import { sendError } from '../http/errors.js';
 import { CHANNEL_LABELS, REPORTED_CHANNELS, computeStats, vnDateTime, vnDay } from '../participation/stats.js';
@@ -21,7 +21,8 @@ import type { Quiz } from '../quiz/bank.js';
 
 export interface AdminDeps {
   config: Config;
-  storage: Storage;
+  staff: StaffStore;
+  participation: ParticipationStore;
   directory: Directory;
   /** The loaded quiz bank, for quiz titles in reports. */
   quizzes: Quiz[];
@@ -46,7 +47,7 @@ const DASHBOARD_CSP = [
 
 /** Staff dashboard (/admin) and its API (/api/admin/*): statistics, unanswered questions, codes, exports. */
 export function createAdminRouter(deps: AdminDeps): express.Router {
-  const { config, storage, directory, log } = deps;
+  const { config, staff, participation, directory, log } = deps;
   const router = express.Router();
   const limiter = new FailureLimiter();
   const ctx: ExportContext = {
@@ -81,33 +82,33 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     const wait = limiter.retryAfter(ip, username);
     if (wait) return tooMany(res, wait);
 
-    const user = await storage.getStaffUser(username);
+    const user = await staff.getStaffUser(username);
     const usable = user && user.passwordHash !== DISABLED_HASH && (user.role === 'admin' || !!user.organisation);
     const ok = await verifyPassword(body.data.password, usable ? user.passwordHash : await dummyHash());
     if (!usable || !ok) {
       limiter.fail(ip, username);
       // Only existing accounts are named: a mistyped username may be someone's password.
-      await storage.logAudit(user ? user.username : '(không rõ)', 'login_failed', JSON.stringify({ ip }));
+      await staff.logAudit(user ? user.username : '(không rõ)', 'login_failed', JSON.stringify({ ip }));
       return sendError(res, 401, 'invalid_credentials', 'Tên đăng nhập hoặc mật khẩu không đúng.');
     }
     limiter.succeed(ip, username);
     const token = newSessionToken();
     const seconds = config.ADMIN_SESSION_HOURS * 3600;
-    await storage.createStaffSession({ token: sessionKey(token), username: user.username, expiresAt: new Date(Date.now() + seconds * 1000) });
-    await storage.logAudit(user.username, 'login', JSON.stringify({ ip }));
+    await staff.createStaffSession({ token: sessionKey(token), username: user.username, expiresAt: new Date(Date.now() + seconds * 1000) });
+    await staff.logAudit(user.username, 'login', JSON.stringify({ ip }));
     res.setHeader('Set-Cookie', sessionCookie(req, token, seconds));
     res.json({ username: user.username, role: user.role, organisation: user.organisation ?? null, via: 'session' });
   });
 
   router.post('/api/admin/logout', async (req, res) => {
     const token = readCookie(req, SESSION_COOKIE);
-    if (token) await storage.deleteStaffSession(sessionKey(token));
+    if (token) await staff.deleteStaffSession(sessionKey(token));
     res.setHeader('Set-Cookie', sessionCookie(req, '', 0));
     res.json({ ok: true });
   });
 
   // Everything below needs a valid bearer token or session.
-  router.use('/api/admin', authenticate(config, storage, limiter));
+  router.use('/api/admin', authenticate(config, staff, limiter));
 
   router.get('/api/admin/me', (_req, res) => {
     const p = principalOf(res);
@@ -132,7 +133,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     if (!f) return;
     const signal = abortOnClose(res);
     try {
-      const report = await computeStats(storage, f.filter, { ...ctx, fromDay: f.fromDay, toDay: f.toDay, filter: f.filter }, signal);
+      const report = await computeStats(participation, f.filter, { ...ctx, fromDay: f.fromDay, toDay: f.toDay, filter: f.filter }, signal);
       res.json({ filter: describe(f), generatedAt: new Date().toISOString(), ...report });
     } catch (err) {
       if (signal.aborted) return;
@@ -143,7 +144,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   // Unanswered questions are stored without organisation, so they cannot be narrowed to a viewer's
   // organisation; citizens' free text stays with administrators.
   router.get('/api/admin/unanswered', requireAdmin, async (_req, res) => {
-    const items = await storage.listUnanswered(UNANSWERED_LIMIT);
+    const items = await participation.listUnanswered(UNANSWERED_LIMIT);
     res.json({
       items: items.map((q) => ({
         id: q.id, at: q.at.toISOString(), time: vnDateTime(q.at), channel: q.channel, channelLabel: CHANNEL_LABELS[q.channel] ?? q.channel, text: q.text,
@@ -157,9 +158,9 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
       return res.status(400).json({ error: { code: 'invalid_filter', parameter: 'code', message: 'Tham số "code" không hợp lệ: mã gồm chữ, số và dấu gạch ngang.' } });
     }
     const code = q.data.code;
-    const found = (await storage.findCompletionCode(code)) ?? (await storage.findCompletionCode(code.toUpperCase()));
+    const found = (await participation.findCompletionCode(code)) ?? (await participation.findCompletionCode(code.toUpperCase()));
     const p = principalOf(res);
-    await storage.logAudit(p.name, 'verify_code', JSON.stringify({ code, found: !!found }));
+    await staff.logAudit(p.name, 'verify_code', JSON.stringify({ code, found: !!found }));
     if (!found) return sendError(res, 404, 'not_found', `Không tìm thấy mã "${code}".`);
     res.json({
       code: found.code, quizId: found.quizId, quizTitle: ctx.quizTitles?.get(found.quizId) ?? found.quizId,
@@ -178,7 +179,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     };
     const rows = format === 'xlsx' ? 'summary+events' : f.rows;
     // Logged before the first byte: an export cut short has still left the building in part.
-    await storage.logAudit(p.name, 'export', JSON.stringify({ format, rows, filter: describe(f), via: p.via }));
+    await staff.logAudit(p.name, 'export', JSON.stringify({ format, rows, filter: describe(f), via: p.via }));
 
     const name = exportFileName(format === 'csv' && f.rows === 'events' ? 'events' : 'summary', meta, format);
     res.setHeader('Content-Type', format === 'xlsx'
@@ -186,10 +187,10 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     const signal = abortOnClose(res);
     try {
-      if (format === 'xlsx') await writeXlsx(res, storage, filter, ctx, meta, signal);
-      else if (f.rows === 'events') await writeEventsCsv(res, storage, filter, ctx, signal);
+      if (format === 'xlsx') await writeXlsx(res, participation, filter, ctx, meta, signal);
+      else if (f.rows === 'events') await writeEventsCsv(res, participation, filter, ctx, signal);
       else {
-        const report = await computeStats(storage, filter, { ...ctx, fromDay: f.fromDay, toDay: f.toDay, filter }, signal);
+        const report = await computeStats(participation, filter, { ...ctx, fromDay: f.fromDay, toDay: f.toDay, filter }, signal);
         await writeSummaryCsv(res, report, signal);
       }
     } catch (err) {

@@ -1,8 +1,8 @@
 import express from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { Engine } from '../core/engine.js';
-import type { Channel } from './channel.js';
+import type { Inbound, Reply } from '../core/messages.js';
+import type { Channel } from './kit/types.js';
 import { sendError } from '../http/errors.js';
 import type { RateLimiter } from '../scale/rate-limit.js';
 
@@ -16,7 +16,7 @@ const MINUTE = 60_000;
 
 /** The built-in web chat: POST /api/chat, answered synchronously with the replies. */
 export function createWebChat(
-  engine: Engine,
+  engine: { handle(inbound: Inbound): Promise<Reply[]> },
   config: Pick<Config, 'BODY_LIMIT_BYTES' | 'WEBCHAT_LIMIT_PER_USER' | 'WEBCHAT_LIMIT_PER_IP'>,
   limiter: RateLimiter,
 ): Channel {

@@ -10,10 +10,10 @@ export interface Inbound {
   text?: string;
   /** A button payload, if the user pressed one. */
   payload?: string;
-  /** The platform's message/update id, used to drop duplicate deliveries. */
-  messageId?: string;
+  /** The person opened the conversation (followed the OA, added the bot): greet them. */
+  start?: true;
   /** True for stickers, images and other content the bot cannot read. */
-  unsupported?: boolean;
+  unsupported?: true;
   receivedAt: Date;
 }
 

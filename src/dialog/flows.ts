@@ -3,7 +3,8 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import type { Button, Reply } from '../core/messages.js';
-import { matchKey } from '../retrieval/normalize.js';
+import type { Dialog } from '../core/ports.js';
+import { matchKey } from '../text/vietnamese.js';
 
 export const ACTIONS = ['quiz.list', 'register.start', 'data.show', 'data.delete'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -27,8 +28,8 @@ export type FlowNode = z.infer<typeof nodeSchema> & { name: string };
 export class FlowError extends Error {}
 
 /** All flows merged: nodes by name, payload and trigger, and the shared text catalogue. */
-export class Flows {
-  readonly nodes = new Map<string, FlowNode>();
+export class Flows implements Dialog {
+  private byName = new Map<string, FlowNode>();
   private byPayload = new Map<string, FlowNode>();
   private byTrigger = new Map<string, FlowNode>();
   private textsByKey = new Map<string, string>();
@@ -38,8 +39,9 @@ export class Flows {
     if (files.length === 0) throw new FlowError(`No flow files (*.yaml) found in ${dir}`);
     const flows = new Flows();
     for (const f of files) flows.add(path.join(dir, f));
-    for (const n of REQUIRED_NODES) if (!flows.nodes.has(n)) throw new FlowError(`Flows in ${dir} lack the required node "${n}"`);
+    for (const n of REQUIRED_NODES) if (!flows.byName.has(n)) throw new FlowError(`Flows in ${dir} lack the required node "${n}"`);
     for (const t of requiredTexts) if (!flows.textsByKey.has(t)) throw new FlowError(`Flows in ${dir} lack the required text "${t}"`);
+    if (!flows.byName.get('menu')!.payload) throw new FlowError(`Flows in ${dir}: the node "menu" needs a payload`);
     return flows;
   }
 
@@ -64,9 +66,9 @@ export class Flows {
       throw new FlowError(`${where(range?.[0])}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);
     }
     for (const [name, def] of Object.entries(parsed.data.nodes ?? {})) {
-      if (this.nodes.has(name)) throw new FlowError(`${file}: node "${name}" is defined twice`);
+      if (this.byName.has(name)) throw new FlowError(`${file}: node "${name}" is defined twice`);
       const node: FlowNode = { ...def, name };
-      this.nodes.set(name, node);
+      this.byName.set(name, node);
       if (def.payload) {
         if (this.byPayload.has(def.payload)) throw new FlowError(`${file}: payload "${def.payload}" is used twice`);
         this.byPayload.set(def.payload, node);
@@ -79,13 +81,17 @@ export class Flows {
     }
   }
 
+  nodes(): Iterable<FlowNode> {
+    return this.byName.values();
+  }
+
   node(name: string): FlowNode {
-    const n = this.nodes.get(name);
+    const n = this.byName.get(name);
     if (!n) throw new Error(`unknown flow node ${name}`);
     return n;
   }
 
-  byPayloadOrTrigger(input: { payload?: string; text?: string }): FlowNode | undefined {
+  find(input: { payload?: string; text?: string }): FlowNode | undefined {
     if (input.payload) return this.byPayload.get(input.payload);
     if (input.text) return this.byTrigger.get(matchKey(input.text));
     return undefined;
@@ -101,6 +107,11 @@ export class Flows {
   menuButtons(): Button[] {
     const b = this.node('menu').buttons;
     return Array.isArray(b) ? b : [];
+  }
+
+  menuButtonTo(node: string): Button | undefined {
+    const payload = this.byName.get(node)?.payload;
+    return payload ? this.menuButtons().find((b) => b.payload === payload) : undefined;
   }
 
   /** The node's own reply (for nodes without an action). */

@@ -3,13 +3,15 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Channel } from '../channels/channel.js';
+import type { Channel } from '../channels/kit/types.js';
+import type { Metrics } from '../ops/metrics.js';
 import { errorHandler, sendError } from './errors.js';
 
 export interface HttpDeps {
   config: Config;
   log: Logger;
   channels: Channel[];
+  metrics: Metrics;
   isReady: () => Promise<boolean>;
   publicDir: string;
   extraRouters?: express.Router[];
@@ -38,6 +40,10 @@ export function createHttpServer(deps: HttpDeps): { app: Express } {
   app.get('/readyz', async (_req, res) => {
     if (await deps.isReady()) res.json({ status: 'ready' });
     else res.status(503).json({ status: 'starting' });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   for (const c of deps.channels) if (c.router) app.use(c.router);

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { matchKey } from '../retrieval/normalize.js';
+import { matchKey } from '../text/vietnamese.js';
 
 const unitsSchema = z.object({ units: z.array(z.object({ name: z.string().min(1), kind: z.enum(['xa', 'phuong']) })).min(1) });
 const orgsSchema = z.object({ organisations: z.array(z.object({ code: z.string().regex(/^[a-z]+$/), name: z.string().min(1) })).min(1) });
 
-export interface Unit { name: string; kind: 'xa' | 'phuong'; label: string }
+/** A commune-level unit; `key` is its name as a slug, stable across reorderings of units.yaml (buttons carry it). */
+export interface Unit { key: string; name: string; kind: 'xa' | 'phuong'; label: string }
 export interface Organisation { code: string; name: string }
 
 /** The province's commune-level units and the organisations people register under; from data files. */
@@ -21,8 +22,14 @@ export class Directory {
       if (!r.success) throw new Error(`${full}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       return r.data;
     };
-    const units = read('units.yaml', unitsSchema).units.map((u) => ({ ...u, label: `${u.kind === 'xa' ? 'Xã' : 'Phường'} ${u.name}` }));
+    const units = read('units.yaml', unitsSchema).units.map((u) => ({ ...u, key: matchKey(u.name).replace(/ /g, '-'), label: `${u.kind === 'xa' ? 'Xã' : 'Phường'} ${u.name}` }));
+    const keys = new Set(units.map((u) => u.key));
+    if (keys.size !== units.length) throw new Error(`${path.join(knowledgeDir, 'units.yaml')}: two units have the same name`);
     return new Directory(units, read('organisations.yaml', orgsSchema).organisations);
+  }
+
+  unitByKey(key: string): Unit | undefined {
+    return this.units.find((u) => u.key === key);
   }
 
   /** A unit by typed name, with or without "xã"/"phường" and tone marks; undefined if none or ambiguous. */

@@ -1,6 +1,10 @@
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { EventFilter, Storage, StoredEvent } from '../storage/types.js';
+import type { EventFilter, StoredEvent } from '../storage/types.js';
+import type { ParticipationStore } from '../storage/ports.js';
+
+/** Where reports read events from. */
+type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
 import {
   CHANNEL_LABELS, EVENT_LABELS, UNKNOWN_UNIT, UNREGISTERED, VN_OFFSET_MS, computeStats, vnDateLabel, vnDateTime, vnDay,
   yieldToLoop, type Row, type StatsContext, type StatsReport, type TableRow,
@@ -155,7 +159,7 @@ export async function writeSummaryCsv(out: Writable, report: StatsReport, signal
 }
 
 /** One line per event, streamed from storage. */
-export async function writeEventsCsv(out: Writable, storage: Storage, filter: EventFilter, ctx: ExportContext, signal?: AbortSignal): Promise<number> {
+export async function writeEventsCsv(out: Writable, storage: EventSource, filter: EventFilter, ctx: ExportContext, signal?: AbortSignal): Promise<number> {
   const sink = new CsvSink(out, signal);
   const fmt = eventFormatter(ctx);
   out.write('\uFEFF');
@@ -214,7 +218,7 @@ function describeFilter(meta: ExportMeta, unitLabel?: string): [string, string][
  * Returns the number of event rows written.
  */
 export async function writeXlsx(
-  out: Writable, storage: Storage, filter: EventFilter, ctx: ExportContext, meta: ExportMeta, signal?: AbortSignal,
+  out: Writable, storage: EventSource, filter: EventFilter, ctx: ExportContext, meta: ExportMeta, signal?: AbortSignal,
   maxRowsPerSheet = XLSX_MAX_DATA_ROWS,
 ): Promise<number> {
   const report = await computeStats(storage, filter, { ...ctx, fromDay: meta.fromDay, toDay: meta.toDay }, signal);
@@ -302,7 +306,7 @@ function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: Stats
 }
 
 async function writeEventSheets(
-  wb: ExcelJS.stream.xlsx.WorkbookWriter, out: Writable, storage: Storage, filter: EventFilter, ctx: ExportContext,
+  wb: ExcelJS.stream.xlsx.WorkbookWriter, out: Writable, storage: EventSource, filter: EventFilter, ctx: ExportContext,
   maxRows: number, signal?: AbortSignal,
 ): Promise<number> {
   const fmt = eventFormatter(ctx);

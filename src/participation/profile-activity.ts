@@ -1,10 +1,9 @@
-import type { Activity, Turn } from '../core/engine.js';
 import type { Button } from '../core/messages.js';
-import type { Flows } from '../dialog/flows.js';
-import { matchKey } from '../retrieval/normalize.js';
-import type { ConversationState, Storage } from '../storage/types.js';
+import { payloadCodec } from '../core/payload.js';
+import type { Activity, ConversationState, Dialog, Recorder, Turn } from '../core/ports.js';
+import { matchKey } from '../text/vietnamese.js';
+import type { ParticipationStore } from '../storage/ports.js';
 import type { Directory } from './directory.js';
-import type { Participation } from './recorder.js';
 
 export const PROFILE_TEXTS = [
   'register.consent', 'register.agree', 'register.decline', 'register.declined', 'register.ask_organisation', 'register.ask_unit',
@@ -14,168 +13,161 @@ export const PROFILE_TEXTS = [
 
 const YES = new Set(['co', 'dong y', 'toi dong y', 'ok', 'oke', 'yes', 'u', 'uh', 'vang', 'da', 'xoa', 'chac chan']);
 const NO = new Set(['khong', 'khong dong y', 'thoi', 'no', 'khong xoa', 'huy']);
+const SKIP = 'skip';
+
+export const profilePayloads = payloadCodec('REG', {
+  consent: ['answer'], change: [], org: ['code'], unit: ['key'], delete: ['answer'],
+});
+
+/** The question this activity is waiting for, kept in the conversation state's `profile` slot. */
+export type ProfileMode = { kind: 'register'; step: 'consent' | 'organisation' | 'unit' } | { kind: 'confirm-delete' };
+const modeOf = (state: ConversationState) => state.profile as ProfileMode | undefined;
 
 /** Consent, registration by organisation and commune, "my data" and deletion. */
 export class ProfileActivity implements Activity {
-  readonly prefix = 'REG';
+  readonly prefix = profilePayloads.prefix;
   readonly actions = ['register.start', 'data.show', 'data.delete'] as const;
 
-  constructor(private deps: { flows: Flows; storage: Storage; participation: Participation; directory: Directory }) {}
+  constructor(private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory }) {}
 
   awaitsText(state: ConversationState): boolean {
-    return Boolean(state.mode);
+    return Boolean(modeOf(state));
+  }
+
+  onLeave(state: ConversationState): void {
+    delete state.profile;
   }
 
   async run(turn: Turn, action: string): Promise<void> {
-    const { flows, storage } = this.deps;
-    const profile = await storage.getProfile(turn.userKey);
+    const { dialog, store } = this.deps;
+    const profile = await store.getProfile(turn.userKey);
+    if (!profile && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
     if (action === 'data.show') {
-      if (!profile) return void turn.replies.push({ text: flows.text('data.none'), buttons: flows.menuButtons() });
-      const notSet = flows.text('data.not_set');
+      const notSet = dialog.text('data.not_set');
       turn.replies.push({
-        text: flows.text('data.show', {
-          consent: profile.consentAt.toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' }),
-          organisation: profile.organisation ?? notSet, unit: profile.unit ?? notSet, key: turn.userKey,
+        text: dialog.text('data.show', {
+          consent: profile!.consentAt.toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' }),
+          organisation: profile!.organisation ?? notSet, unit: profile!.unit ?? notSet, key: turn.userKey,
         }),
-        buttons: flows.menuButtons(),
+        buttons: dialog.menuButtons(),
       });
-      return;
-    }
-    if (action === 'data.delete') {
-      if (!profile) return void turn.replies.push({ text: flows.text('data.none'), buttons: flows.menuButtons() });
-      turn.state.mode = { kind: 'confirm-delete' };
-      turn.replies.push({ text: flows.text('data.confirm_delete'), buttons: [
-        { title: flows.text('data.delete_yes'), payload: 'REG:delete:yes' },
-        { title: flows.text('data.delete_no'), payload: 'REG:delete:no' },
+    } else if (action === 'data.delete') {
+      turn.state.profile = { kind: 'confirm-delete' } satisfies ProfileMode;
+      turn.replies.push({ text: dialog.text('data.confirm_delete'), buttons: [
+        { title: dialog.text('data.delete_yes'), payload: profilePayloads.encode('delete', { answer: 'yes' }) },
+        { title: dialog.text('data.delete_no'), payload: profilePayloads.encode('delete', { answer: 'no' }) },
       ] });
-      return;
-    }
-    if (profile) {
+    } else if (profile) {
       turn.replies.push({
-        text: flows.text('register.already', { organisation: profile.organisation ?? flows.text('data.not_set'), unit: profile.unit ?? flows.text('register.no_unit') }),
-        buttons: [{ title: flows.text('register.change'), payload: 'REG:change' }, { title: flows.text('button.menu'), payload: 'MENU' }],
+        text: dialog.text('register.already', { organisation: profile.organisation ?? dialog.text('data.not_set'), unit: profile.unit ?? dialog.text('register.no_unit') }),
+        buttons: [{ title: dialog.text('register.change'), payload: profilePayloads.encode('change', {}) }, { title: dialog.text('button.menu'), payload: dialog.node('menu').payload! }],
       });
-      return;
+    } else {
+      turn.state.profile = { kind: 'register', step: 'consent' } satisfies ProfileMode;
+      turn.replies.push({ text: dialog.text('register.consent'), buttons: [
+        { title: dialog.text('register.agree'), payload: profilePayloads.encode('consent', { answer: 'yes' }) },
+        { title: dialog.text('register.decline'), payload: profilePayloads.encode('consent', { answer: 'no' }) },
+      ] });
     }
-    turn.state.mode = { kind: 'register', step: 'consent' };
-    turn.replies.push({ text: flows.text('register.consent'), buttons: [
-      { title: flows.text('register.agree'), payload: 'REG:consent:yes' },
-      { title: flows.text('register.decline'), payload: 'REG:consent:no' },
-    ] });
   }
 
   async onPayload(turn: Turn, payload: string): Promise<void> {
-    const [, verb, value = ''] = payload.split(':');
-    switch (verb) {
-      case 'consent': return value === 'yes' ? this.consent(turn) : this.decline(turn);
+    const p = profilePayloads.decode(payload);
+    switch (p?.verb) {
+      case 'consent': return p.args.answer === 'yes' ? this.consent(turn) : this.decline(turn);
       case 'change': return this.askOrganisation(turn);
-      case 'org': return this.setOrganisation(turn, this.deps.directory.organisations.find((o) => o.code === value)?.name);
-      case 'unit': return this.setUnit(turn, value === 'skip' ? null : this.deps.directory.units[Number(value)]?.name);
-      case 'delete': return value === 'yes' ? this.delete(turn) : this.keep(turn);
+      case 'org': return this.setOrganisation(turn, this.deps.directory.organisations.find((o) => o.code === p.args.code)?.name);
+      case 'unit': return this.setUnit(turn, p.args.key === SKIP ? null : this.deps.directory.unitByKey(p.args.key)?.name);
+      case 'delete': return p.args.answer === 'yes' ? this.delete(turn) : this.keep(turn);
       default: return this.run(turn, 'register.start');
     }
   }
 
   async onText(turn: Turn, text: string): Promise<boolean> {
-    const mode = turn.state.mode;
+    const mode = modeOf(turn.state);
     const key = matchKey(text);
-    if (mode?.kind === 'confirm-delete') {
-      if (YES.has(key)) await this.delete(turn);
-      else if (NO.has(key)) await this.keep(turn);
-      else return false;
-      return true;
-    }
+    const yesNo = (yes: () => Promise<void>, no: () => Promise<void>) => (YES.has(key) ? yes() : NO.has(key) ? no() : undefined);
+    if (mode?.kind === 'confirm-delete') return (await yesNo(() => this.delete(turn), () => this.keep(turn)), YES.has(key) || NO.has(key));
     if (mode?.kind !== 'register') return false;
-    if (mode.step === 'consent') {
-      if (YES.has(key)) await this.consent(turn);
-      else if (NO.has(key)) await this.decline(turn);
-      else return false;
-      return true;
-    }
+    if (mode.step === 'consent') return (await yesNo(() => this.consent(turn), () => this.decline(turn)), YES.has(key) || NO.has(key));
     if (mode.step === 'organisation') {
       const org = this.deps.directory.findOrganisation(text);
-      if (!org) {
-        turn.replies.push({ text: this.deps.flows.text('register.unknown_organisation', { text: text.slice(0, 60) }), buttons: this.organisationButtons() });
-        return true;
-      }
-      await this.setOrganisation(turn, org.name);
+      if (org) await this.setOrganisation(turn, org.name);
+      else turn.replies.push({ text: this.deps.dialog.text('register.unknown_organisation', { text: text.slice(0, 60) }), buttons: this.organisationButtons() });
       return true;
     }
-    if (key === matchKey(this.deps.flows.text('register.skip'))) {
+    if (key === matchKey(this.deps.dialog.text('register.skip'))) {
       await this.setUnit(turn, null);
       return true;
     }
     const n = Number(key);
     const unit = Number.isInteger(n) && n >= 1 ? this.deps.directory.units[n - 1] : this.deps.directory.findUnit(text);
-    if (!unit) {
-      turn.replies.push({ text: this.deps.flows.text('register.unknown_unit', { text: text.slice(0, 60) }), buttons: this.unitButtons() });
-      return true;
-    }
-    await this.setUnit(turn, unit.name);
+    if (unit) await this.setUnit(turn, unit.name);
+    else turn.replies.push({ text: this.deps.dialog.text('register.unknown_unit', { text: text.slice(0, 60) }), buttons: this.unitButtons() });
     return true;
   }
 
   private organisationButtons(): Button[] {
-    return this.deps.directory.organisations.map((o) => ({ title: o.name, payload: `REG:org:${o.code}` }));
+    return this.deps.directory.organisations.map((o) => ({ title: o.name, payload: profilePayloads.encode('org', { code: o.code }) }));
   }
 
   private unitButtons(): Button[] {
     return [
-      ...this.deps.directory.units.map((u, i) => ({ title: u.label, payload: `REG:unit:${i}` })),
-      { title: this.deps.flows.text('register.skip'), payload: 'REG:unit:skip' },
+      ...this.deps.directory.units.map((u) => ({ title: u.label, payload: profilePayloads.encode('unit', { key: u.key }) })),
+      { title: this.deps.dialog.text('register.skip'), payload: profilePayloads.encode('unit', { key: SKIP }) },
     ];
   }
 
   private async consent(turn: Turn): Promise<void> {
-    const { storage } = this.deps;
-    const existing = await storage.getProfile(turn.userKey);
-    await storage.saveProfile({ userKey: turn.userKey, channel: turn.inbound.channel, consentAt: existing?.consentAt ?? turn.inbound.receivedAt,
+    const { store } = this.deps;
+    const existing = await store.getProfile(turn.userKey);
+    await store.saveProfile({ userKey: turn.userKey, channel: turn.inbound.channel, consentAt: existing?.consentAt ?? turn.inbound.receivedAt,
       organisation: existing?.organisation, unit: existing?.unit });
     await this.askOrganisation(turn);
   }
 
   private async decline(turn: Turn): Promise<void> {
-    delete turn.state.mode;
-    turn.replies.push({ text: this.deps.flows.text('register.declined'), buttons: this.deps.flows.menuButtons() });
+    delete turn.state.profile;
+    turn.replies.push({ text: this.deps.dialog.text('register.declined'), buttons: this.deps.dialog.menuButtons() });
   }
 
   private async askOrganisation(turn: Turn): Promise<void> {
-    if (!(await this.deps.storage.getProfile(turn.userKey))) return this.run(turn, 'register.start');
-    turn.state.mode = { kind: 'register', step: 'organisation' };
-    turn.replies.push({ text: this.deps.flows.text('register.ask_organisation'), buttons: this.organisationButtons() });
+    if (!(await this.deps.store.getProfile(turn.userKey))) return this.run(turn, 'register.start');
+    turn.state.profile = { kind: 'register', step: 'organisation' } satisfies ProfileMode;
+    turn.replies.push({ text: this.deps.dialog.text('register.ask_organisation'), buttons: this.organisationButtons() });
   }
 
   private async setOrganisation(turn: Turn, organisation: string | undefined): Promise<void> {
-    const profile = await this.deps.storage.getProfile(turn.userKey);
+    const profile = await this.deps.store.getProfile(turn.userKey);
     if (!profile) return this.run(turn, 'register.start');
     if (!organisation) return this.askOrganisation(turn);
-    await this.deps.storage.saveProfile({ ...profile, organisation });
-    turn.state.mode = { kind: 'register', step: 'unit' };
-    turn.replies.push({ text: this.deps.flows.text('register.ask_unit'), buttons: this.unitButtons() });
+    await this.deps.store.saveProfile({ ...profile, organisation });
+    turn.state.profile = { kind: 'register', step: 'unit' } satisfies ProfileMode;
+    turn.replies.push({ text: this.deps.dialog.text('register.ask_unit'), buttons: this.unitButtons() });
   }
 
   private async setUnit(turn: Turn, unit: string | null | undefined): Promise<void> {
-    const { flows, storage, participation } = this.deps;
-    const profile = await storage.getProfile(turn.userKey);
+    const { dialog, store, recorder } = this.deps;
+    const profile = await store.getProfile(turn.userKey);
     if (!profile) return this.run(turn, 'register.start');
-    if (unit === undefined) return void turn.replies.push({ text: flows.text('register.ask_unit'), buttons: this.unitButtons() });
-    await storage.saveProfile({ ...profile, unit: unit ?? undefined });
-    delete turn.state.mode;
-    await participation.record(turn, 'registration');
+    if (unit === undefined) return void turn.replies.push({ text: dialog.text('register.ask_unit'), buttons: this.unitButtons() });
+    await store.saveProfile({ ...profile, unit: unit ?? undefined });
+    delete turn.state.profile;
+    await recorder.record(turn, 'registration');
     turn.replies.push({
-      text: flows.text('register.done', { organisation: profile.organisation ?? flows.text('data.not_set'), unit: unit ?? flows.text('register.no_unit') }),
-      buttons: flows.menuButtons(),
+      text: dialog.text('register.done', { organisation: profile.organisation ?? dialog.text('data.not_set'), unit: unit ?? dialog.text('register.no_unit') }),
+      buttons: dialog.menuButtons(),
     });
   }
 
   private async delete(turn: Turn): Promise<void> {
-    delete turn.state.mode;
-    await this.deps.storage.deletePersonalData(turn.userKey);
-    turn.replies.push({ text: this.deps.flows.text('data.deleted'), buttons: this.deps.flows.menuButtons() });
+    delete turn.state.profile;
+    await this.deps.store.deletePersonalData(turn.userKey);
+    turn.replies.push({ text: this.deps.dialog.text('data.deleted'), buttons: this.deps.dialog.menuButtons() });
   }
 
   private async keep(turn: Turn): Promise<void> {
-    delete turn.state.mode;
-    turn.replies.push({ text: this.deps.flows.text('data.kept'), buttons: this.deps.flows.menuButtons() });
+    delete turn.state.profile;
+    turn.replies.push({ text: this.deps.dialog.text('data.kept'), buttons: this.deps.dialog.menuButtons() });
   }
 }

@@ -1,41 +1,46 @@
 import crypto from 'node:crypto';
-import type { Inbound } from '../core/messages.js';
-import type { Turn } from '../core/engine.js';
-import type { EventType, ParticipationEvent, Storage } from '../storage/types.js';
+import type { ChannelName } from '../core/messages.js';
+import type { EventDetails, EventType, Recorder, Turn } from '../core/ports.js';
+import type { ParticipationStore, SettingsStore } from '../storage/ports.js';
+import { redactPersonalData } from './redact.js';
 
 /**
  * Records participation events. Anonymous counts are always kept; the pseudonymous user key,
  * organisation and unit are attached only when the person has consented (has a profile).
  */
-export class Participation {
-  constructor(private storage: Storage, private secret: string) {}
+export class Participation implements Recorder {
+  constructor(private store: ParticipationStore, private secret: string) {}
 
   /** HMAC of channel and platform id: stable per person, meaningless outside this deployment. */
-  userKey(inbound: Pick<Inbound, 'channel' | 'userId'>): string {
-    return crypto.createHmac('sha256', this.secret).update(`${inbound.channel}:${inbound.userId}`).digest('base64url').slice(0, 22);
+  userKey(channel: ChannelName, userId: string): string {
+    return crypto.createHmac('sha256', this.secret).update(`${channel}:${userId}`).digest('base64url').slice(0, 22);
   }
 
-  async record(turn: Turn, type: EventType, extra: Partial<ParticipationEvent> = {}): Promise<void> {
-    const profile = await this.storage.getProfile(turn.userKey);
-    await this.storage.recordEvent({
+  async record(turn: Pick<Turn, 'inbound' | 'userKey'>, type: EventType, details: EventDetails = {}): Promise<void> {
+    const profile = await this.store.getProfile(turn.userKey);
+    await this.store.recordEvent({
       at: turn.inbound.receivedAt,
       type,
       channel: turn.inbound.channel,
       userKey: profile ? turn.userKey : null,
       organisation: profile?.organisation ?? null,
       unit: profile?.unit ?? null,
-      ...extra,
+      ...details,
     });
+  }
+
+  async unanswered(channel: ChannelName, question: string, at: Date): Promise<void> {
+    await this.store.recordUnanswered(channel, redactPersonalData(question), at);
   }
 }
 
 /** The pseudonym secret: from settings, else generated once and kept in storage. */
-export async function pseudonymSecret(storage: Storage, configured?: string): Promise<string> {
+export async function pseudonymSecret(settings: SettingsStore, configured?: string): Promise<string> {
   if (configured) return configured;
-  const existing = await storage.getSetting('pseudonym_secret');
+  const existing = await settings.getSetting('pseudonym_secret');
   if (existing) return existing;
   const fresh = crypto.randomBytes(32).toString('base64url');
   // Two instances starting together must agree on one secret.
-  if (await storage.compareAndSetSetting('pseudonym_secret', undefined, fresh)) return fresh;
-  return (await storage.getSetting('pseudonym_secret'))!;
+  if (await settings.compareAndSetSetting('pseudonym_secret', undefined, fresh)) return fresh;
+  return (await settings.getSetting('pseudonym_secret'))!;
 }

@@ -1,4 +1,8 @@
-import type { EventFilter, Storage, StoredEvent } from '../storage/types.js';
+import type { EventFilter, StoredEvent } from '../storage/types.js';
+import type { ParticipationStore } from '../storage/ports.js';
+
+/** Where reports read events from. */
+type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
 
 // Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving since 1975), so a fixed offset is exact
 // and avoids a per-event Intl call in exports of millions of rows.
@@ -262,7 +266,7 @@ function ordered(seen: (string | null)[], known: readonly string[]): (string | n
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Reads the events matching `filter` once and returns every breakdown. */
-export async function computeStats(storage: Storage, filter: EventFilter, ctx: StatsContext = {}, signal?: AbortSignal): Promise<StatsReport> {
+export async function computeStats(storage: EventSource, filter: EventFilter, ctx: StatsContext = {}, signal?: AbortSignal): Promise<StatsReport> {
   const agg = new StatsAggregator();
   let n = 0;
   for await (const e of storage.iterateEvents(filter)) {

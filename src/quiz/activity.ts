@@ -1,13 +1,28 @@
 import crypto from 'node:crypto';
-import type { Activity, Turn } from '../core/engine.js';
 import type { Button } from '../core/messages.js';
-import type { Flows } from '../dialog/flows.js';
-import type { Participation } from '../participation/recorder.js';
-import { fold, matchKey } from '../retrieval/normalize.js';
-import type { ConversationState, QuizProgress, Storage } from '../storage/types.js';
+import { payloadCodec } from '../core/payload.js';
+import type { Activity, ConversationState, Dialog, Recorder, Turn } from '../core/ports.js';
+import type { ParticipationStore } from '../storage/ports.js';
+import { fold, matchKey } from '../text/vietnamese.js';
 import type { Quiz, QuizQuestion } from './bank.js';
 
 const LETTERS = ['A', 'B', 'C', 'D'];
+
+export const quizPayloads = payloadCodec('QZ', { start: ['quizId'], resume: [], a: ['attempt', 'position', 'option'] });
+
+/** A quiz attempt in progress, kept in the conversation state's `quiz` slot (apart from other questions, so a detour can resume it). */
+export interface QuizProgress {
+  quizId: string;
+  attemptId: string;
+  /** Question indexes in this attempt's shuffled order. */
+  order: number[];
+  /** Per position in `order`: the question's option indexes in the order shown. */
+  optionOrder?: number[][];
+  /** Position in `order` of the question being asked. */
+  position: number;
+  correct: number;
+}
+const progressOf = (state: ConversationState) => state.quiz as QuizProgress | undefined;
 
 export const QUIZ_TEXTS = [
   'quiz.choose', 'quiz.resume_button', 'quiz.start', 'quiz.question', 'quiz.correct', 'quiz.wrong', 'quiz.source', 'quiz.stale',
@@ -56,41 +71,41 @@ export function parseTypedAnswer(text: string, options: string[]): number | unde
 }
 
 export class QuizActivity implements Activity {
-  readonly prefix = 'QZ';
+  readonly prefix = quizPayloads.prefix;
   readonly actions = ['quiz.list'] as const;
   private byId: Map<string, Quiz>;
 
   constructor(
     private quizzes: Quiz[],
-    private deps: { flows: Flows; storage: Storage; participation: Participation; passRatio: number },
+    private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; passRatio: number },
   ) {
     this.byId = new Map(quizzes.map((q) => [q.id, q]));
   }
 
   awaitsText(state: ConversationState): boolean {
-    return Boolean(state.quiz) && !state.mode;
+    return Boolean(state.quiz);
   }
 
   async run(turn: Turn): Promise<void> {
-    const { flows } = this.deps;
-    const buttons: Button[] = this.quizzes.map((q) => ({ title: q.title, payload: `QZ:start:${q.id}` }));
-    if (turn.state.quiz && this.byId.has(turn.state.quiz.quizId)) buttons.unshift({ title: flows.text('quiz.resume_button'), payload: 'QZ:resume' });
-    turn.replies.push({ text: flows.text('quiz.choose'), buttons });
+    const { dialog } = this.deps;
+    const buttons: Button[] = this.quizzes.map((q) => ({ title: q.title, payload: quizPayloads.encode('start', { quizId: q.id }) }));
+    const progress = progressOf(turn.state);
+    if (progress && this.byId.has(progress.quizId)) buttons.unshift({ title: dialog.text('quiz.resume_button'), payload: quizPayloads.encode('resume', {}) });
+    turn.replies.push({ text: dialog.text('quiz.choose'), buttons });
   }
 
   async onPayload(turn: Turn, payload: string): Promise<void> {
-    const [, verb, ...rest] = payload.split(':');
-    if (verb === 'start') return this.start(turn, rest[0] ?? '');
-    if (verb === 'resume') return this.ask(turn);
-    if (verb === 'a') {
-      const [attemptId, position, option] = rest;
-      const p = turn.state.quiz;
-      if (!p || p.attemptId !== attemptId || p.position !== Number(position)) {
-        if (!p) return this.run(turn);
-        turn.replies.push({ text: this.deps.flows.text('quiz.stale') });
+    const p = quizPayloads.decode(payload);
+    if (p?.verb === 'start') return this.start(turn, p.args.quizId);
+    if (p?.verb === 'resume') return this.ask(turn);
+    if (p?.verb === 'a') {
+      const progress = progressOf(turn.state);
+      if (!progress) return this.run(turn);
+      if (progress.attemptId !== p.args.attempt || progress.position !== Number(p.args.position)) {
+        turn.replies.push({ text: this.deps.dialog.text('quiz.stale') });
         return this.ask(turn);
       }
-      return this.answer(turn, Number(option));
+      return this.answer(turn, Number(p.args.option));
     }
     return this.run(turn);
   }
@@ -106,7 +121,7 @@ export class QuizActivity implements Activity {
 
   /** The question being asked, with its options in the order shown in this attempt and the right one's place. */
   private current(state: ConversationState): { quiz: Quiz; question: QuizQuestion; progress: QuizProgress; options: string[]; right: number } | undefined {
-    const progress = state.quiz;
+    const progress = progressOf(state);
     const quiz = progress && this.byId.get(progress.quizId);
     const index = progress?.order[progress.position];
     const question = quiz && index !== undefined ? quiz.questions[index] : undefined;
@@ -118,7 +133,7 @@ export class QuizActivity implements Activity {
   private async start(turn: Turn, quizId: string): Promise<void> {
     const quiz = this.byId.get(quizId);
     if (!quiz) {
-      turn.replies.push({ text: this.deps.flows.text('quiz.unknown') });
+      turn.replies.push({ text: this.deps.dialog.text('quiz.unknown') });
       return this.run(turn);
     }
     const order = shuffle(quiz.questions.length);
@@ -127,9 +142,9 @@ export class QuizActivity implements Activity {
       const options = quiz.questions[q]!.options;
       return isTrueFalse(options) ? options.map((_, i) => i) : shuffle(options.length);
     });
-    turn.state.quiz = { quizId, attemptId: crypto.randomBytes(4).toString('hex'), order, optionOrder, position: 0, correct: 0 };
-    await this.deps.participation.record(turn, 'quiz_started', { quizId });
-    turn.replies.push({ text: this.deps.flows.text('quiz.start', { title: quiz.title, intro: quiz.intro }) });
+    turn.state.quiz = { quizId, attemptId: crypto.randomBytes(4).toString('hex'), order, optionOrder, position: 0, correct: 0 } satisfies QuizProgress;
+    await this.deps.recorder.record(turn, 'quiz_started', { quizId });
+    turn.replies.push({ text: this.deps.dialog.text('quiz.start', { title: quiz.title, intro: quiz.intro }) });
     await this.ask(turn);
   }
 
@@ -142,52 +157,52 @@ export class QuizActivity implements Activity {
     const { quiz, question, progress, options } = c;
     const lines = options.map((o, i) => `${LETTERS[i]}. ${o}`);
     turn.replies.push({
-      text: `${this.deps.flows.text('quiz.question', { n: progress.position + 1, total: quiz.questions.length, question: question.question })}\n${lines.join('\n')}`,
-      buttons: options.map((_, i) => ({ title: LETTERS[i]!, payload: `QZ:a:${progress.attemptId}:${progress.position}:${i}` })),
+      text: `${this.deps.dialog.text('quiz.question', { n: progress.position + 1, total: quiz.questions.length, question: question.question })}\n${lines.join('\n')}`,
+      buttons: options.map((_, i) => ({ title: LETTERS[i]!, payload: quizPayloads.encode('a', { attempt: progress.attemptId, position: String(progress.position), option: String(i) }) })),
     });
   }
 
   private async answer(turn: Turn, option: number): Promise<void> {
-    const { flows } = this.deps;
+    const { dialog } = this.deps;
     const c = this.current(turn.state)!;
     const { quiz, question, progress, options } = c;
     const right = option === c.right;
     if (right) progress.correct++;
     const feedback = right
-      ? flows.text('quiz.correct', { explanation: question.explanation })
-      : flows.text('quiz.wrong', { letter: LETTERS[c.right]!, option: options[c.right]!, explanation: question.explanation });
-    turn.replies.push({ text: `${feedback}\n${flows.text('quiz.source', { source: question.source ?? quiz.source })}` });
+      ? dialog.text('quiz.correct', { explanation: question.explanation })
+      : dialog.text('quiz.wrong', { letter: LETTERS[c.right]!, option: options[c.right]!, explanation: question.explanation });
+    turn.replies.push({ text: `${feedback}\n${dialog.text('quiz.source', { source: question.source ?? quiz.source })}` });
     progress.position++;
     if (progress.position < progress.order.length) return this.ask(turn);
     await this.finish(turn, quiz, progress);
   }
 
   private async finish(turn: Turn, quiz: Quiz, progress: QuizProgress): Promise<void> {
-    const { flows, storage, participation, passRatio } = this.deps;
+    const { dialog, store, recorder, passRatio } = this.deps;
     const total = quiz.questions.length;
     const needed = Math.ceil(passRatio * total);
     const passed = progress.correct >= needed;
     delete turn.state.quiz;
-    await participation.record(turn, 'quiz_completed', { quizId: quiz.id, score: progress.correct, total, passed });
-    const lines = [flows.text('quiz.finished', { score: progress.correct, total, percent: Math.round((100 * progress.correct) / total) })];
-    const profile = await storage.getProfile(turn.userKey);
+    await recorder.record(turn, 'quiz_completed', { quizId: quiz.id, score: progress.correct, total, passed });
+    const lines = [dialog.text('quiz.finished', { score: progress.correct, total, percent: Math.round((100 * progress.correct) / total) })];
+    const profile = await store.getProfile(turn.userKey);
     if (passed) {
       const code = completionCode();
-      await storage.saveCompletionCode({ code, quizId: quiz.id, score: progress.correct, total, at: turn.inbound.receivedAt, userKey: profile ? turn.userKey : null });
-      lines.push(flows.text('quiz.passed', { code }));
+      await store.saveCompletionCode({ code, quizId: quiz.id, score: progress.correct, total, at: turn.inbound.receivedAt, userKey: profile ? turn.userKey : null });
+      lines.push(dialog.text('quiz.passed', { code }));
     } else {
-      lines.push(flows.text('quiz.failed', { needed }));
+      lines.push(dialog.text('quiz.failed', { needed }));
     }
     const buttons: Button[] = [
-      { title: flows.text('quiz.retake_button'), payload: `QZ:start:${quiz.id}` },
-      { title: flows.text('quiz.other_button'), payload: 'QUIZ' },
+      { title: dialog.text('quiz.retake_button'), payload: quizPayloads.encode('start', { quizId: quiz.id }) },
+      { title: dialog.text('quiz.other_button'), payload: dialog.node('quiz').payload! },
     ];
     if (!profile) {
-      lines.push(flows.text('quiz.register_hint'));
-      const register = flows.menuButtons().find((b) => b.payload === 'REGISTER');
+      lines.push(dialog.text('quiz.register_hint'));
+      const register = dialog.menuButtonTo('register');
       if (register) buttons.push(register);
     }
-    buttons.push({ title: flows.text('button.menu'), payload: 'MENU' });
+    buttons.push({ title: dialog.text('button.menu'), payload: dialog.node('menu').payload! });
     turn.replies.push({ text: lines.join('\n\n'), buttons });
   }
 }

@@ -1,5 +1,5 @@
 import { ChatOpenAI } from '@langchain/openai';
-import type { Answerer, AnswerResult } from '../core/engine.js';
+import type { Answerer, AnswerResult } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import type { HybridIndex, Hit } from './hybrid.js';
 

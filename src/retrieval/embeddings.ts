@@ -1,5 +1,5 @@
 import { OpenAIEmbeddings } from '@langchain/openai';
-import { analyse } from './normalize.js';
+import { analyse } from '../text/vietnamese.js';
 
 /** Turns texts into unit-length vectors for the dense index. */
 export interface Embedder {

@@ -1,4 +1,4 @@
-import { analyse, type Analysed } from './normalize.js';
+import { analyse, type Analysed } from '../text/vietnamese.js';
 
 /**
  * Question words and particles: they carry no topic. Folded forms. Used to down-weight query

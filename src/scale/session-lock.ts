@@ -1,10 +1,6 @@
 import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
-
-/** Serialises work on one conversation across every instance of the bot. */
-export interface SessionLock {
-  run<T>(sessionId: string, work: () => Promise<T>): Promise<T>;
-}
+import type { SessionLock } from '../core/ports.js';
 
 /** One process: the engine's own per-user queue is enough. */
 export const localLock: SessionLock = {

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { sqliteStore } from '../helpers/stores.js';
 import { hashPassword } from '../../src/admin/passwords.js';
 import type { ParticipationEvent } from '../../src/storage/types.js';
 
@@ -37,10 +37,10 @@ function events(): ParticipationEvent[] {
 
 beforeAll(async () => {
   t = await startTestApp({ ADMIN_TOKEN: TOKEN });
-  const side = new SqliteStorage(path.join(t.dataDir, 'bot.sqlite'));
-  for (const e of events()) await side.recordEvent(e);
-  await side.saveStaffUser({ username: 'canbo', passwordHash: await hashPassword('mat-khau-can-bo-1'), role: 'admin' });
-  await side.recordUnanswered('web', 'lịch tiêm phòng cho trâu bò', new Date('2025-05-04T03:00:00Z'));
+  const side = sqliteStore(path.join(t.dataDir, 'bot.sqlite'));
+  for (const e of events()) await side.participation.recordEvent(e);
+  await side.staff.saveStaffUser({ username: 'canbo', passwordHash: await hashPassword('mat-khau-can-bo-1'), role: 'admin' });
+  await side.participation.recordUnanswered('web', 'lịch tiêm phòng cho trâu bò', new Date('2025-05-04T03:00:00Z'));
   await side.close();
   browser = await launchBrowser();
 });

@@ -164,3 +164,11 @@ export async function startBot(env: Record<string, string>, opts: { dataDir?: st
 export function infoLogs(bot: Bot): Record<string, unknown>[] {
   return bot.logs.filter((l) => Number(l.level) >= 30);
 }
+
+/** The value of a Prometheus metric of the bot, summed over the series whose labels match. */
+export async function metric(bot: { app: App }, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const found = (await bot.app.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return (found?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+    .reduce((sum, v) => sum + Number(v.value), 0);
+}

@@ -5,8 +5,8 @@ import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tempDir, type TestApp } from '../helpers/app.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
-import { PostgresStorage } from '../../src/storage/postgres.js';
+import { sqliteStore } from '../helpers/stores.js';
+import { postgresStore } from '../helpers/stores.js';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 
@@ -70,8 +70,8 @@ describe('admin CLI on SQLite', () => {
   });
 
   it('verifies completion codes', async () => {
-    const side = new SqliteStorage(path.join(dataDir, 'bot.sqlite'));
-    await side.saveCompletionCode({ code: 'BDHVS-ABCD-EFGH', quizId: 'lua-dao', score: 11, total: 12, at: new Date('2026-10-20T02:30:00Z') });
+    const side = sqliteStore(path.join(dataDir, 'bot.sqlite'));
+    await side.participation.saveCompletionCode({ code: 'BDHVS-ABCD-EFGH', quizId: 'lua-dao', score: 11, total: 12, at: new Date('2026-10-20T02:30:00Z') });
     await side.close();
     const ok = await cli(['verify-code', 'bdhvs-abcd-efgh'], env);
     expect(ok.code).toBe(0);
@@ -98,11 +98,11 @@ describe.skipIf(!pgAvailable)('admin on PostgreSQL', () => {
     await root.connect();
     await root.query(`CREATE SCHEMA ${schema}`);
     t = await startTestApp({ DATABASE_URL: url, ADMIN_TOKEN: 'test-admin-token-123456' });
-    const s = new PostgresStorage(url);
+    const s = postgresStore(url);
     const at = (d: string) => new Date(`${d}T09:00:00+07:00`);
-    for (let i = 0; i < 3; i++) await s.recordEvent({ at: at('2025-06-01'), type: 'contact', channel: 'zalo' });
-    await s.recordEvent({ at: at('2025-06-02'), type: 'registration', channel: 'zalo', userKey: 'k'.repeat(22), organisation: 'Hội Nông dân', unit: 'Sìn Hồ' });
-    await s.recordEvent({ at: at('2025-06-02'), type: 'quiz_completed', channel: 'zalo', userKey: 'k'.repeat(22), organisation: 'Hội Nông dân', unit: 'Sìn Hồ', quizId: 'vneid', score: 10, total: 12, passed: true });
+    for (let i = 0; i < 3; i++) await s.participation.recordEvent({ at: at('2025-06-01'), type: 'contact', channel: 'zalo' });
+    await s.participation.recordEvent({ at: at('2025-06-02'), type: 'registration', channel: 'zalo', userKey: 'k'.repeat(22), organisation: 'Hội Nông dân', unit: 'Sìn Hồ' });
+    await s.participation.recordEvent({ at: at('2025-06-02'), type: 'quiz_completed', channel: 'zalo', userKey: 'k'.repeat(22), organisation: 'Hội Nông dân', unit: 'Sìn Hồ', quizId: 'vneid', score: 10, total: 12, passed: true });
     await s.close();
   });
   afterAll(async () => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { sqliteStore } from '../helpers/stores.js';
+import type { Store } from '../../src/storage/ports.js';
 import type { ParticipationEvent } from '../../src/storage/types.js';
 import type { ChannelName } from '../../src/core/messages.js';
 import { hashPassword } from '../../src/admin/passwords.js';
@@ -15,7 +16,7 @@ const NONG_DAN = 'Hội Nông dân';
 const DOAN = 'Đoàn Thanh niên';
 
 let t: TestApp;
-let side: SqliteStorage;
+let side: Store;
 const keys = Array.from({ length: 4 }, () => crypto.randomBytes(16).toString('base64url').slice(0, 22));
 const [k1, k2, k3, k4] = keys as [string, string, string, string];
 
@@ -95,20 +96,20 @@ async function sessionFor(username: string, password: string): Promise<string> {
 
 beforeAll(async () => {
   t = await startTestApp({ ADMIN_TOKEN: TOKEN });
-  side = new SqliteStorage(path.join(t.dataDir, 'bot.sqlite'));
-  for (const e of seedEvents()) await side.recordEvent(e);
-  await side.saveStaffUser({ username: 'an.admin', passwordHash: await hashPassword('mat-khau-admin-1'), role: 'admin' });
-  await side.saveStaffUser({ username: 'viewer.nd', passwordHash: await hashPassword('mat-khau-viewer-1'), role: 'viewer', organisation: NONG_DAN });
-  await side.saveStaffUser({ username: 'brute', passwordHash: await hashPassword('mat-khau-dung-123'), role: 'admin' });
-  await side.saveCompletionCode({ code: 'BDHVS-TEST-2345', quizId: 'vneid', score: 9, total: 10, at: vn('2025-03-10T08:08:00'), userKey: k1 });
-  await side.recordUnanswered('web', 'giá lúa hôm nay bao nhiêu', vn('2025-03-20T09:05:00'));
+  side = sqliteStore(path.join(t.dataDir, 'bot.sqlite'));
+  for (const e of seedEvents()) await side.participation.recordEvent(e);
+  await side.staff.saveStaffUser({ username: 'an.admin', passwordHash: await hashPassword('mat-khau-admin-1'), role: 'admin' });
+  await side.staff.saveStaffUser({ username: 'viewer.nd', passwordHash: await hashPassword('mat-khau-viewer-1'), role: 'viewer', organisation: NONG_DAN });
+  await side.staff.saveStaffUser({ username: 'brute', passwordHash: await hashPassword('mat-khau-dung-123'), role: 'admin' });
+  await side.participation.saveCompletionCode({ code: 'BDHVS-TEST-2345', quizId: 'vneid', score: 9, total: 10, at: vn('2025-03-10T08:08:00'), userKey: k1 });
+  await side.participation.recordUnanswered('web', 'giá lúa hôm nay bao nhiêu', vn('2025-03-20T09:05:00'));
 
   // Real traffic through the chat API, including a person who registers with consent.
   await t.chat(RAW_USER_ID, { payload: 'START' });
   await t.chat(RAW_USER_ID, { payload: 'REGISTER' });
   await t.chat(RAW_USER_ID, { payload: 'REG:consent:yes' });
   await t.chat(RAW_USER_ID, { payload: 'REG:org:nongdan' });
-  await t.chat(RAW_USER_ID, { payload: 'REG:unit:0' });
+  await t.chat(RAW_USER_ID, { payload: 'REG:unit:muong-kim' });
   await t.chat(RAW_USER_ID, { text: 'Nghị quyết 57 là gì?' });
   await t.chat('anon-web-1', { text: 'thời tiết Lai Châu ngày mai thế nào' });
 });
@@ -167,18 +168,18 @@ describe('access control', () => {
 
   it('refuses an expired session', async () => {
     const token = crypto.randomBytes(32).toString('base64url');
-    await side.createStaffSession({ token: sessionKey(token), username: 'an.admin', expiresAt: new Date(Date.now() - 1000) });
+    await side.staff.createStaffSession({ token: sessionKey(token), username: 'an.admin', expiresAt: new Date(Date.now() - 1000) });
     const res = await get('/api/admin/me', { cookie: `bdhvs_admin=${token}` });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('session_expired');
-    expect(await side.getStaffSession(sessionKey(token))).toBeUndefined();
+    expect(await side.staff.getStaffSession(sessionKey(token))).toBeUndefined();
   });
 
   it('stores sessions under a hash, not the cookie value', async () => {
     const cookie = await sessionFor('an.admin', 'mat-khau-admin-1');
     const value = cookie.split('=')[1]!;
-    expect(await side.getStaffSession(value)).toBeUndefined();
-    const s = await side.getStaffSession(sessionKey(value));
+    expect(await side.staff.getStaffSession(value)).toBeUndefined();
+    const s = await side.staff.getStaffSession(sessionKey(value));
     expect(s?.username).toBe('an.admin');
     const hours = (s!.expiresAt.getTime() - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(7.9);
@@ -202,7 +203,7 @@ describe('access control', () => {
   });
 
   it('logs logins in the audit log', async () => {
-    const audit = await side.listAudit(200);
+    const audit = await side.staff.listAudit(200);
     expect(audit.some((a) => a.actor === 'an.admin' && a.action === 'login')).toBe(true);
     expect(audit.some((a) => a.actor === 'an.admin' && a.action === 'login_failed')).toBe(true);
     expect(audit.some((a) => a.actor === '(không rõ)' && a.action === 'login_failed')).toBe(true);
@@ -422,7 +423,7 @@ describe('exports', () => {
 
   it('writes every export to the audit log with who, format and filters', async () => {
     await get(`/api/admin/export.csv?from=2025-03-02&channel=zalo`, bearer);
-    const audit = (await side.listAudit(50)).filter((a) => a.action === 'export');
+    const audit = (await side.staff.listAudit(50)).filter((a) => a.action === 'export');
     const last = audit[0]!;
     expect(last.actor).toBe('admin-token');
     expect(JSON.parse(last.detail)).toMatchObject({ format: 'csv', rows: 'summary', filter: { from: '2025-03-02', channel: 'zalo' } });
@@ -438,7 +439,7 @@ describe('exports', () => {
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
     const filter = { from: vnDayStart('2025-03-01'), to: vnDayEnd('2025-03-31') };
-    const rows = await writeXlsx(out, side, filter, {}, { fromDay: '2025-03-01', toDay: '2025-03-31', generatedAt: new Date() }, undefined, 20);
+    const rows = await writeXlsx(out, side.participation, filter, {}, { fromDay: '2025-03-01', toDay: '2025-03-31', generatedAt: new Date() }, undefined, 20);
     expect(rows).toBe(MARCH_EVENTS);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);

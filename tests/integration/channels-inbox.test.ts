@@ -4,10 +4,10 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { openStorage } from '../../src/storage/index.js';
-import type { Storage } from '../../src/storage/types.js';
+import { openStore } from '../../src/storage/index.js';
+import type { Store } from '../../src/storage/ports.js';
 import { FakeMessenger, FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, fbBody, fbEvent, fbSign } from '../helpers/fake-messenger.js';
-import { freshDataDir, startBot, type Bot, type FakeServer } from '../helpers/fake-server.js';
+import { freshDataDir, metric, startBot, type Bot, type FakeServer } from '../helpers/fake-server.js';
 import { FakeTelegram, TG_TOKEN, tgTextUpdate } from '../helpers/fake-telegram.js';
 import { FakeZalo, ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET, zaloSign, zaloText } from '../helpers/fake-zalo.js';
 import { waitFor } from '../helpers/wait.js';
@@ -113,8 +113,8 @@ const MENU = 'Bạn muốn làm gì?';
 const HELP = /^Cách dùng trợ lý/;
 
 
-async function withStorage<T>(dataDir: string, fn: (s: Storage) => Promise<T>): Promise<T> {
-  const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
+async function withStorage<T>(dataDir: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const storage = await openStore(loadConfig({ DATA_DIR: dataDir }));
   try {
     return await fn(storage);
   } finally {
@@ -175,15 +175,14 @@ describe.each(platforms)('$channel inbox', (p) => {
     }
   });
 
-  it('answers 500 when the event cannot be stored, sends nothing, and answers the redelivery once', async () => {
+  it('answers 503 when the event cannot be stored, sends nothing, and answers the redelivery once', async () => {
     bot = await startBot(p.env());
     const db = new Database(path.join(bot.dataDir, 'bot.sqlite'));
     const user = '31000002';
     const msg = p.message('menu', user);
     try {
       db.exec('ALTER TABLE inbox RENAME TO inbox_away');
-      expect((await p.post(bot.url, msg.body)).status).toBe(500);
-      expect(bot.logs.some((l) => l.channel === p.channel && /^could not store/.test(String(l.msg)))).toBe(true);
+      expect((await p.post(bot.url, msg.body)).status).toBe(503);
     } finally {
       db.exec('ALTER TABLE inbox_away RENAME TO inbox');
       db.close();
@@ -211,35 +210,34 @@ describe('inbox replay', () => {
       await s.migrate();
       for (const [user, text, at] of rows) {
         const m = zaloPlatform.message(text, user);
-        await s.enqueueInbound({ channel: 'zalo', messageId: m.id, userId: user, event: JSON.stringify(m.body), receivedAt: new Date(at) });
+        await s.inbox.enqueueInbound({ channel: 'zalo', messageId: m.id, userId: user, event: JSON.stringify(m.body), receivedAt: new Date(at) });
       }
     });
     bot = await startBot(zaloPlatform.env(), { dataDir });
     await waitFor(() => zaloPlatform.texts('41000001').length >= 3 && zaloPlatform.texts('41000002').length >= 1, 'the replayed answers');
     expect(zaloPlatform.texts('41000001').map((t) => t.slice(0, 12))).toEqual(['Bạn muốn làm', 'Cách dùng tr', 'Mời bạn gõ c']);
     expect(zaloPlatform.texts('41000002')[0]).toMatch(HELP);
-    expect(bot.logs.find((l) => l.msg === 'replaying acknowledged messages left pending by an earlier run')).toMatchObject({ channel: 'zalo', count: 4 });
+    expect(await metric(bot, 'bot_inbox_recovered_total', { channel: 'zalo', how: 'replay' })).toBe(4);
     await bot.stop();
     bot = undefined;
     expect(pendingIds(dataDir, 'zalo')).toEqual([]);
   });
 
-  it('gives up a message after 5 failed attempts (logged, marked done); the 5th attempt still runs', async () => {
+  it('gives up a message after 5 failed attempts (counted, marked done); the 5th attempt still runs', async () => {
     const dataDir = freshDataDir();
     const poison = zaloPlatform.message('menu', '42000001');
     const lastChance = zaloPlatform.message('menu', '42000002');
     await withStorage(dataDir, async (s) => {
       await s.migrate();
       for (const [m, user, attempts] of [[poison, '42000001', 5], [lastChance, '42000002', 4]] as const) {
-        await s.enqueueInbound({ channel: 'zalo', messageId: m.id, userId: user, event: JSON.stringify(m.body), receivedAt: new Date(Date.now() - 1000) });
+        await s.inbox.enqueueInbound({ channel: 'zalo', messageId: m.id, userId: user, event: JSON.stringify(m.body), receivedAt: new Date(Date.now() - 1000) });
         // Each earlier run counted its attempt, then died before finishing.
-        for (let i = 0; i < attempts; i++) expect(await s.attemptInbound('zalo', m.id, i, 0)).toBe(true);
+        for (let i = 0; i < attempts; i++) expect(await s.inbox.attemptInbound('zalo', m.id, i, 0)).toBe(true);
       }
     });
     bot = await startBot(zaloPlatform.env(), { dataDir });
     await waitFor(() => zaloPlatform.texts('42000002').length >= 1, 'the answer on the 5th attempt');
-    const gaveUp = await waitFor(() => bot!.logs.find((l) => l.msg === 'inbound message given up after repeated failed attempts'), 'give-up log');
-    expect(gaveUp).toMatchObject({ channel: 'zalo', messageId: poison.id, attempts: 5 });
+    await waitFor(async () => (await metric(bot!, 'bot_inbox_given_up_total', { channel: 'zalo' })) === 1, 'the give-up');
     expect(zaloPlatform.texts('42000001')).toEqual([]);
     await bot.stop();
     bot = undefined;
@@ -255,12 +253,12 @@ describe('inbox replay', () => {
       for (const ev of [stale, fresh]) {
         const user = (ev.sender as { id: string }).id;
         // Stored just now (the server died right after acknowledging), but written by the user 25 hours ago.
-        await s.enqueueInbound({ channel: 'messenger', messageId: (ev.message as { mid: string }).mid, userId: user, event: JSON.stringify(ev), receivedAt: new Date(Date.now() - 1000) });
+        await s.inbox.enqueueInbound({ channel: 'messenger', messageId: (ev.message as { mid: string }).mid, userId: user, event: JSON.stringify(ev), receivedAt: new Date(Date.now() - 1000) });
       }
     });
     bot = await startBot(messengerPlatform.env(), { dataDir });
     await waitFor(() => messengerPlatform.texts('43000002').length >= 1, 'the answer inside the window');
-    await waitFor(() => bot!.logs.some((l) => l.reason === '24h_window'), 'the drop log');
+    await waitFor(async () => (await metric(bot!, 'bot_messages_sent_total', { channel: 'messenger', outcome: 'outside_window' })) === 1, 'the drop');
     expect(messengerPlatform.texts('43000001')).toEqual([]);
     await bot.stop();
     bot = undefined;
@@ -274,11 +272,11 @@ describe('inbox replay', () => {
     const offsets = () => telegram.calls('getUpdates').map((r) => Number(r.body.offset ?? 0));
     try {
       db.exec('ALTER TABLE inbox RENAME TO inbox_away');
-      telegram.pushUpdate(update);
-      await waitFor(() => bot!.logs.some((l) => l.msg === 'could not store an update; fetching it again'), 'the storage failure');
-      // Fetched again without confirming it to Telegram.
       const seen = offsets().length;
-      await waitFor(() => offsets().length > seen + 1, 'another getUpdates');
+      telegram.pushUpdate(update);
+      // Fetched again and again without confirming it to Telegram.
+      await waitFor(() => offsets().length > seen + 2, 'getUpdates to be repeated');
+      expect(telegram.sent.filter((x) => String(x.chat_id) === '45000001')).toEqual([]);
       expect(Math.max(...offsets())).toBeLessThanOrEqual(Number(update.update_id));
     } finally {
       db.exec('ALTER TABLE inbox_away RENAME TO inbox');
@@ -301,7 +299,6 @@ describe('inbox replay', () => {
       await waitFor(() => hold.waiting === 1, 'the reply to reach the platform');
       await first.stop();
       bot = undefined;
-      expect(first.logs.some((l) => l.msg === 'reply cut short by shutdown; the message stays pending for the next start')).toBe(true);
       await waitFor(() => hold.waiting === 0, 'the abandoned request to drop');
       hold.release();
       expect(pendingIds(first.dataDir, 'telegram')).toEqual([msg.id]);
@@ -331,15 +328,15 @@ describe('inbox leases and sweep', () => {
       // Storing works, taking the row for handling fails.
       db.exec(`CREATE TRIGGER take_fails BEFORE UPDATE OF attempts ON inbox BEGIN SELECT RAISE(ABORT, 'storage trouble'); END`);
       expect((await tg.post(b.url, msg.body)).status).toBe(200);
-      await waitFor(() => b.logs.some((l) => l.msg === 'message processing failed'), 'the failed attempt');
+      await waitFor(async () => (await metric(b, 'bot_processing_errors_total', { channel: 'telegram' })) >= 1, 'the failed attempt');
     } finally {
       db.exec('DROP TRIGGER IF EXISTS take_fails');
       db.close();
     }
     expect(pendingIds(b.dataDir, 'telegram')).toEqual([msg.id]);
     await waitFor(() => tg.texts(user).length >= 1, 'the swept answer');
-    expect(b.logs.find((l) => l.msg === 'picking up pending messages whose lease ran out')).toMatchObject({ channel: 'telegram', count: 1 });
-    expect(b.logs.some((l) => l.msg === 'replaying acknowledged messages left pending by an earlier run')).toBe(false);
+    expect(await metric(b, 'bot_inbox_recovered_total', { channel: 'telegram', how: 'sweep' })).toBe(1);
+    expect(await metric(b, 'bot_inbox_recovered_total', { channel: 'telegram', how: 'replay' })).toBe(0);
     await b.stop();
     bot = undefined;
     expect(tg.texts(user)).toEqual([MENU]);
@@ -379,20 +376,20 @@ describe('inbox leases and sweep', () => {
         // B starts while A is still answering (a rolling restart).
         const b = (bot = await startBot({ ...tg.env(), ...lease, INBOX_SWEEP_MS: '20', DATABASE_URL }));
         // B looks again after the first lease A took would have run out (A's database clock, the same machine's): A renewed it.
-        await waitFor(() => b.logs.some((l) => l.msg === 'inbox swept' && l.channel === 'telegram' && Number(l.time) > Number(taken.leased_until) + 200),
-          'B to sweep after the first lease\'s end');
+        await waitFor(() => Date.now() > Number(taken.leased_until) + 200, 'the first lease\'s end');
+        const sweeps = await metric(b, 'bot_inbox_sweeps_total', { channel: 'telegram' });
+        await waitFor(async () => (await metric(b, 'bot_inbox_sweeps_total', { channel: 'telegram' })) >= sweeps + 2, 'B to sweep after it');
         expect(Number((await row(msg.id)).leased_until)).toBeGreaterThan(Number(taken.leased_until));
         expect(await row(msg.id)).toMatchObject({ status: 'pending', attempts: 1 });
         expect(hold.waiting).toBe(1);
-        expect(b.logs.some((l) => l.msg === 'replaying acknowledged messages left pending by an earlier run')).toBe(false);
-        expect(b.logs.some((l) => l.msg === 'picking up pending messages whose lease ran out')).toBe(false);
+        expect(await metric(b, 'bot_inbox_recovered_total', { channel: 'telegram' })).toBe(0);
 
         // A dies mid-reply, without any shutdown; nobody renews its lease any more.
         await a.kill();
         await waitFor(() => hold.waiting === 0, 'A\'s request to drop');
         hold.release();
         await waitFor(async () => (await row(msg.id)).status === 'done', 'B to answer the message');
-        expect(b.logs.find((l) => l.msg === 'picking up pending messages whose lease ran out')).toMatchObject({ channel: 'telegram', count: 1 });
+        expect(await metric(b, 'bot_inbox_recovered_total', { channel: 'telegram', how: 'sweep' })).toBe(1);
         expect((await row(msg.id)).attempts).toBe(2);
         await b.stop();
         bot = undefined;

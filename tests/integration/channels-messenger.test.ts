@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
+import { openStore } from '../../src/storage/index.js';
 import { loadConfig } from '../../src/config.js';
 import type { PlatformChannelOptions } from '../../src/channels/index.js';
 import { FakeMessenger, FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, fbBody, fbEvent, fbSign } from '../helpers/fake-messenger.js';
-import { infoLogs, startBot, type Bot } from '../helpers/fake-server.js';
+import { infoLogs, metric, startBot, type Bot } from '../helpers/fake-server.js';
 import { runScript, waitFor } from '../helpers/wait.js';
 
 let fake: FakeMessenger;
@@ -111,7 +111,7 @@ describe('Messenger channel', () => {
     const b = await start();
     fake.fail({ status: 500, json: { error: { message: 'An unknown error occurred', code: 1 } } }, 5);
     await deliver(b, fbBody([fbEvent({ psid: 'F6', text: 'hello' })]));
-    await waitFor(() => b.logs.some((l) => l.msg === 'outbound call failed, giving up'), 'give-up log');
+    await waitFor(async () => (await metric(b, 'bot_send_errors_total', { channel: 'messenger', class: 'transient' })) === 1, 'the give-up');
     expect(fake.messageCalls).toHaveLength(5);
     expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
     expect(JSON.stringify(infoLogs(b))).not.toMatch(/hello|Xin chào|access_token|EAAB/);
@@ -119,8 +119,8 @@ describe('Messenger channel', () => {
     await waitFor(() => fake.sent.length >= 1, 'later reply');
     await b.stop();
     bot = undefined;
-    const storage = await openStorage(loadConfig({ DATA_DIR: b.dataDir }));
-    expect(JSON.parse((await storage.getSetting('outbound.failures.messenger'))!)).toMatchObject({ count: 1, lastCode: '1' });
+    const storage = await openStore(loadConfig({ DATA_DIR: b.dataDir }));
+    expect(JSON.parse((await storage.settings.getSetting('outbound.failures.messenger'))!)).toMatchObject({ count: 1, lastCode: '1' });
     await storage.close();
   });
 
@@ -154,7 +154,7 @@ describe('Messenger channel', () => {
   it('does not respond outside the 24-hour window', async () => {
     const b = await start();
     await deliver(b, fbBody([fbEvent({ psid: 'I9', text: 'menu', timestamp: Date.now() - 25 * 3600_000 })]));
-    await waitFor(() => b.logs.some((l) => l.reason === '24h_window'), 'drop log');
+    await waitFor(async () => (await metric(b, 'bot_messages_sent_total', { channel: 'messenger', outcome: 'outside_window' })) === 1, 'the drop');
     expect(fake.messageCalls).toHaveLength(0);
     await deliver(b, fbBody([fbEvent({ psid: 'I9', text: 'menu' })]));
     await waitFor(() => fake.sent.length >= 1, 'reply inside the window');

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
+import { openStore } from '../../src/storage/index.js';
 import { loadConfig } from '../../src/config.js';
 import { FakeTelegram, TG_TOKEN, tgCallbackUpdate, tgTextUpdate } from '../helpers/fake-telegram.js';
-import { infoLogs, startBot, type Bot } from '../helpers/fake-server.js';
+import { infoLogs, metric, startBot, type Bot } from '../helpers/fake-server.js';
 import { runScript, waitFor } from '../helpers/wait.js';
 import type { PlatformChannelOptions } from '../../src/channels/index.js';
 
@@ -95,7 +95,7 @@ describe('Telegram channel (webhook)', () => {
     const b = await start();
     fake.fail('sendMessage', { status: 500, json: { ok: false, error_code: 500, description: 'Internal Server Error' } }, 5);
     await deliver(b, tgTextUpdate('xin chào', 555));
-    await waitFor(() => b.logs.some((l) => l.msg === 'outbound call failed, giving up'), 'give-up log');
+    await waitFor(async () => (await metric(b, 'bot_send_errors_total', { channel: 'telegram', class: 'transient' })) === 1, 'the give-up');
     expect(fake.calls('sendMessage')).toHaveLength(5);
     expect(fake.sent).toHaveLength(0);
     expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
@@ -107,8 +107,8 @@ describe('Telegram channel (webhook)', () => {
     await waitFor(() => fake.sent.length >= 1, 'later reply');
     await b.stop();
     bot = undefined;
-    const storage = await openStorage(loadConfig({ DATA_DIR: b.dataDir }));
-    const record = JSON.parse((await storage.getSetting('outbound.failures.telegram'))!) as { count: number; lastCode: string };
+    const storage = await openStore(loadConfig({ DATA_DIR: b.dataDir }));
+    const record = JSON.parse((await storage.settings.getSetting('outbound.failures.telegram'))!) as { count: number; lastCode: string };
     await storage.close();
     expect(record).toMatchObject({ count: 1, lastCode: '500' });
   });

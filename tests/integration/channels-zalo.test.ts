@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
+import { openStore } from '../../src/storage/index.js';
 import { loadConfig } from '../../src/config.js';
 import type { PlatformChannelOptions } from '../../src/channels/index.js';
 import {
   FakeZalo, ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET, zaloEcho, zaloFollow, zaloImage, zaloSign, zaloText,
 } from '../helpers/fake-zalo.js';
-import { infoLogs, startBot, type Bot } from '../helpers/fake-server.js';
+import { infoLogs, metric, startBot, type Bot } from '../helpers/fake-server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let fake: FakeZalo;
@@ -26,8 +26,8 @@ const deliver = (b: Bot, event: Record<string, unknown>, sign: (raw: string, ts:
 const texts = () => fake.sent.map((s) => s.message.text);
 const buttonsOf = (i: number) => fake.sent[i]!.message.attachment?.payload.buttons;
 const readTokens = async (dataDir: string) => {
-  const storage = await openStorage(loadConfig({ DATA_DIR: dataDir }));
-  const v = await storage.getSetting('zalo.tokens');
+  const storage = await openStore(loadConfig({ DATA_DIR: dataDir }));
+  const v = await storage.settings.getSetting('zalo.tokens');
   await storage.close();
   return JSON.parse(v!) as { accessToken: string; refreshToken: string; expiresAt: number };
 };
@@ -135,7 +135,7 @@ describe('Zalo OA channel', () => {
     const b = await start();
     fake.fail({ status: 502, json: {} }, 5);
     await deliver(b, zaloText('xin chào', '777'));
-    await waitFor(() => b.logs.some((l) => l.msg === 'outbound call failed, giving up'), 'give-up log');
+    await waitFor(async () => (await metric(b, 'bot_send_errors_total', { channel: 'zalo', class: 'transient' })) === 1, 'the give-up');
     expect(fake.sendCalls).toHaveLength(5);
     expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
     expect(JSON.stringify(infoLogs(b))).not.toMatch(/xin chào|at-live|rt-1/);
@@ -143,8 +143,8 @@ describe('Zalo OA channel', () => {
     await waitFor(() => fake.sent.length >= 1, 'later reply');
     await b.stop();
     bot = undefined;
-    const storage = await openStorage(loadConfig({ DATA_DIR: b.dataDir }));
-    expect(JSON.parse((await storage.getSetting('outbound.failures.zalo'))!)).toMatchObject({ count: 1, lastCode: '502' });
+    const storage = await openStore(loadConfig({ DATA_DIR: b.dataDir }));
+    expect(JSON.parse((await storage.settings.getSetting('outbound.failures.zalo'))!)).toMatchObject({ count: 1, lastCode: '502' });
     await storage.close();
   });
 
@@ -199,10 +199,10 @@ describe('Zalo access token', () => {
       // The other instance refreshes with rt-1 and stores its pair just before ours reaches Zalo.
       fake.validRefresh.delete('rt-1');
       fake.validAccess.add('at-other');
-      const storage = await openStorage(loadConfig({ DATA_DIR: b.dataDir }));
-      const current = await storage.getSetting('zalo.tokens');
+      const storage = await openStore(loadConfig({ DATA_DIR: b.dataDir }));
+      const current = await storage.settings.getSetting('zalo.tokens');
       const mine = JSON.parse(current!) as Record<string, unknown>;
-      await storage.compareAndSetSetting('zalo.tokens', current, JSON.stringify({ ...mine, accessToken: 'at-other', refreshToken: 'rt-other' }));
+      await storage.settings.compareAndSetSetting('zalo.tokens', current, JSON.stringify({ ...mine, accessToken: 'at-other', refreshToken: 'rt-other' }));
       await storage.close();
     };
     await deliver(b, zaloText('menu', '905'));
@@ -215,7 +215,7 @@ describe('Zalo access token', () => {
     fake.reset([], []);
     const b = await start({ tokens: { access: 'at-expired', refresh: 'rt-dead' } });
     await deliver(b, zaloText('menu', '902'));
-    await waitFor(() => b.logs.some((l) => l.msg === 'outbound call failed, giving up' && l.method === 'oa/message/cs'), 'give-up');
+    await waitFor(async () => (await metric(b, 'bot_send_errors_total', { channel: 'zalo', class: 'permanent' })) >= 1, 'the give-up');
     expect(fake.refreshRejected).toEqual(['rt-dead']);
     expect(fake.sendCalls).toHaveLength(1);
     expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
@@ -223,7 +223,7 @@ describe('Zalo access token', () => {
 
   it('refreshes ahead of expiry from a timer started with the channel', async () => {
     const b = await start({ channels: { zalo: { refreshBeforeMs: 48 * 3600_000, refreshCheckMs: 60_000 } } });
-    await waitFor(() => b.logs.some((l) => l.msg === 'zalo access token refreshed'), 'proactive refresh');
+    await waitFor(() => fake.usedRefresh.length === 1 && readTokens(b.dataDir).then((t) => t.accessToken === 'at-new-1'), 'proactive refresh');
     expect(fake.usedRefresh).toEqual(['rt-1']);
     await deliver(b, zaloText('menu', '903'));
     await waitFor(() => fake.sent.length >= 1, 'send');

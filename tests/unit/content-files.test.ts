@@ -9,8 +9,8 @@ import { tempDir } from '../helpers/app.js';
 describe('flow files', () => {
   it('loads the shipped flows', () => {
     const flows = Flows.load('flows');
-    expect(flows.byPayloadOrTrigger({ text: 'HUONG DAN' })?.name).toBe('help');
-    expect(flows.byPayloadOrTrigger({ payload: 'MENU' })?.name).toBe('menu');
+    expect(flows.find({ text: 'HUONG DAN' })?.name).toBe('help');
+    expect(flows.find({ payload: 'MENU' })?.name).toBe('menu');
   });
 
   it('stops with file and line for a malformed flow', () => {

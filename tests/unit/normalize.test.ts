@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse, fold, matchKey, toneKey } from '../../src/retrieval/normalize.js';
+import { analyse, fold, matchKey, toneKey } from '../../src/text/vietnamese.js';
 
 describe('Vietnamese normalisation', () => {
   it('treats NFC and NFD input alike', () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ButtonMemory, choicePrompt, splitText, truncateTitle, typedNumber } from '../../src/channels/render.js';
-import { renderTelegram } from '../../src/channels/telegram.js';
-import { renderMessenger } from '../../src/channels/messenger.js';
-import { renderZalo } from '../../src/channels/zalo.js';
-import { parseRetryAfter, safeEqual } from '../../src/channels/outbound.js';
+import { choicePrompt, splitText, truncateTitle, typedNumber } from '../../../src/channels/kit/render.js';
+import { ButtonMemory } from '../../../src/channels/kit/button-memory.js';
+import { parseRetryAfter } from '../../../src/channels/kit/errors.js';
+import { safeEqual } from '../../../src/channels/kit/webhook.js';
+import { renderTelegram } from '../../../src/channels/telegram/render.js';
+import { renderMessenger } from '../../../src/channels/messenger/render.js';
+import { renderZalo } from '../../../src/channels/zalo/render.js';
 
 // Pure rendering rules shared by the three connectors (no server needed).
 describe('channel rendering', () => {
@@ -82,12 +84,12 @@ describe('channel rendering', () => {
   });
 
   it('parses Retry-After as seconds or an HTTP date; compares secrets safely', () => {
-    expect(parseRetryAfter('3', 1000)).toBe(3000);
-    expect(parseRetryAfter('3', 5)).toBe(15);
+    expect(parseRetryAfter('3')).toBe(3);
+    expect(parseRetryAfter('0.5')).toBe(0.5);
     const inTwo = new Date(Date.now() + 2000).toUTCString();
-    expect(parseRetryAfter(inTwo, 1000)).toBeLessThanOrEqual(2000);
-    expect(parseRetryAfter('soon', 1000)).toBeUndefined();
-    expect(parseRetryAfter(undefined, 1000)).toBeUndefined();
+    expect(parseRetryAfter(inTwo)).toBeLessThanOrEqual(2);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
     expect(safeEqual('abc', 'abc')).toBe(true);
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'abcd')).toBe(false);

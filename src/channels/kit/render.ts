@@ -1,4 +1,5 @@
-import type { Button } from '../core/messages.js';
+import type { Button, Reply } from '../../core/messages.js';
+import type { Rendered } from './types.js';
 
 /** Platform-neutral rendering helpers: splitting long texts, numbered button fallbacks, button memory. */
 
@@ -80,42 +81,21 @@ export function typedNumber(text: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-interface Offered {
-  /** Buttons shown as a numbered list on the user's latest message, if any. */
-  numbered?: Button[];
-  /** Exact texts that mean a button press (Zalo sends the button's query back as text), newest last. */
-  queries: Map<string, string>;
-}
-
 /**
- * What each user was last offered, so that a typed "2" or a Zalo query text maps back to a payload.
- * In memory and bounded: a restart forgets it and the typed text then goes to the engine as text.
+ * The rendering every platform shares: the text split at the platform's limit, and the buttons attached to
+ * the last part when they fit the platform's rules, else listed with numbers under the text.
+ * `attach` returns the query texts that mean a button press, for platforms whose buttons send text back.
  */
-export class ButtonMemory {
-  private users = new Map<string, Offered>();
-
-  constructor(private maxUsers = 20_000, private maxQueriesPerUser = 30) {}
-
-  /** Records what the last message of a reply batch offered. */
-  offer(userId: string, offer: { numbered?: Button[]; queries?: [text: string, payload: string][] }): void {
-    const entry = this.users.get(userId) ?? { queries: new Map<string, string>() };
-    this.users.delete(userId);
-    entry.numbered = offer.numbered?.length ? offer.numbered : undefined;
-    for (const [text, payload] of offer.queries ?? []) {
-      entry.queries.delete(text);
-      entry.queries.set(text, payload);
-    }
-    while (entry.queries.size > this.maxQueriesPerUser) entry.queries.delete(entry.queries.keys().next().value!);
-    this.users.set(userId, entry);
-    while (this.users.size > this.maxUsers) this.users.delete(this.users.keys().next().value!);
-  }
-
-  /** The payload meant by a typed text, if it is a number from the last list or a known button query. */
-  resolve(userId: string, text: string | undefined): string | undefined {
-    const entry = this.users.get(userId);
-    if (!entry || text === undefined) return undefined;
-    const n = typedNumber(text);
-    if (n !== undefined && entry.numbered && n >= 1 && n <= entry.numbered.length) return entry.numbered[n - 1]!.payload;
-    return entry.queries.get(text.trim());
-  }
+export function renderWithButtons<P extends { text: string }>(
+  reply: Reply,
+  o: { limit: number; fits: (buttons: Button[]) => boolean; attach: (last: P, buttons: Button[]) => [string, string][] | void },
+): Rendered<P> {
+  const buttons = reply.buttons ?? [];
+  const fits = buttons.length > 0 && o.fits(buttons);
+  const text = buttons.length && !fits ? withNumberedButtons(reply.text, buttons) : reply.text;
+  const parts = splitText(text, o.limit).map((t) => ({ text: t }) as P);
+  if (!buttons.length) return { parts };
+  if (!fits) return { parts, numbered: buttons };
+  const queries = o.attach(parts[parts.length - 1]!, buttons);
+  return queries ? { parts, queries } : { parts };
 }

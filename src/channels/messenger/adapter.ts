@@ -1,0 +1,70 @@
+import crypto from 'node:crypto';
+import axios from 'axios';
+import { parseRetryAfter, PlatformHttpError, SendError } from '../kit/errors.js';
+import type { PlatformAdapter, Refusal } from '../kit/types.js';
+import { safeEqual } from '../kit/webhook.js';
+import { messagingEvents, parseMessenger, type MessagingEvent } from './parse.js';
+import { MESSENGER_TEXT_LIMIT, renderMessenger, type MsgPart } from './render.js';
+
+export interface MessengerOptions {
+  pageToken: string;
+  appSecret: string;
+  verifyToken: string;
+  /** Includes the Graph API version. */
+  graphUrl: string;
+  textLimit?: number;
+  timeoutMs?: number;
+}
+
+/** Standard messaging window: responses only within 24 h of the person's last message. */
+export const MESSENGER_WINDOW_MS = 24 * 60 * 60 * 1000;
+// Graph API error codes that mean "slow down" or "try again".
+const RETRYABLE_GRAPH_CODES = new Set([1, 2, 4, 17, 32, 613, 1200]);
+// "This person isn't available right now": blocked the Page, deleted or deactivated the account.
+const GONE_CODES = new Set([551]);
+const GONE_SUBCODES = new Set([1545041]);
+
+export function classifyMessenger(e: unknown): SendError {
+  if (e instanceof SendError) return e;
+  if (!(e instanceof PlatformHttpError)) return new SendError((e as { name?: string })?.name ?? 'network_error', true);
+  const err = (e.data as { error?: { code?: number; error_subcode?: number; is_transient?: boolean } } | undefined)?.error;
+  const code = err?.code !== undefined ? `${err.code}${err.error_subcode ? `/${err.error_subcode}` : ''}` : e.status;
+  const retryable = e.status === 429 || e.status >= 500 || err?.is_transient === true || (err?.code !== undefined && RETRYABLE_GRAPH_CODES.has(err.code));
+  const gone = (err?.code !== undefined && GONE_CODES.has(err.code)) || (err?.error_subcode !== undefined && GONE_SUBCODES.has(err.error_subcode));
+  return new SendError(code, retryable, retryable ? parseRetryAfter(e.headers['retry-after']) : undefined, gone);
+}
+
+/** Facebook Messenger through the Graph Send API. */
+export function messengerAdapter(o: MessengerOptions): PlatformAdapter<MessagingEvent, MsgPart> {
+  const http = axios.create({ timeout: o.timeoutMs ?? 10_000, validateStatus: () => true });
+  return {
+    name: 'messenger',
+    rate: { perSecond: 250, burst: 50 },
+    sendMethod: 'me/messages',
+    replyWindowMs: MESSENGER_WINDOW_MS,
+    parse: parseMessenger,
+    render: (reply) => renderMessenger(reply, o.textLimit ?? MESSENGER_TEXT_LIMIT),
+    async send(to, message, signal) {
+      const res = await http.post(`${o.graphUrl}/me/messages`, { recipient: { id: String(to) }, messaging_type: 'RESPONSE', message },
+        { params: { access_token: o.pageToken }, signal });
+      if (res.status < 200 || res.status >= 300) throw new PlatformHttpError(res.status, res.data, res.headers);
+    },
+    classify: classifyMessenger,
+    webhook: {
+      path: '/webhooks/messenger',
+      get(q) {
+        const ok = q['hub.mode'] === 'subscribe' && typeof q['hub.verify_token'] === 'string' && safeEqual(q['hub.verify_token'], o.verifyToken)
+          && typeof q['hub.challenge'] === 'string';
+        return ok ? { status: 200, text: q['hub.challenge'] as string } : { status: 403, text: 'Verification failed' };
+      },
+      verify(req): Refusal | undefined {
+        const sig = req.header('x-hub-signature-256');
+        if (!sig) return { status: 401, code: 'unauthorized', message: 'Missing X-Hub-Signature-256' };
+        const expected = `sha256=${crypto.createHmac('sha256', o.appSecret).update(req.raw).digest('hex')}`;
+        if (!safeEqual(sig.trim().toLowerCase(), expected)) return { status: 403, code: 'forbidden', message: 'Bad signature' };
+        return undefined;
+      },
+      events: messagingEvents,
+    },
+  };
+}

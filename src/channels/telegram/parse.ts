@@ -1,0 +1,50 @@
+import type { ParsedMessage } from '../kit/types.js';
+
+interface TgUser { id: number }
+interface TgChat { id: number; type: string }
+interface TgMessage { message_id: number; chat: TgChat; from?: TgUser; text?: string }
+interface TgCallbackQuery { id: string; from?: TgUser; message?: TgMessage; data?: string }
+export interface TgUpdate { update_id: number; message?: TgMessage; callback_query?: TgCallbackQuery }
+
+export function isUpdate(v: unknown): v is TgUpdate {
+  return !!v && typeof v === 'object' && Number.isSafeInteger((v as TgUpdate).update_id);
+}
+
+/** "/start@my_bot" -> "/start"; "/start abc" (deep link) -> "/start". */
+export function normaliseCommand(text: string): string {
+  const m = text.match(/^\/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s|$)/);
+  if (!m) return text;
+  return m[1]!.toLowerCase() === 'start' ? '/start' : text.replace(/^(\/[A-Za-z0-9_]+)@[A-Za-z0-9_]+/, '$1');
+}
+
+const isPrivate = (chat: TgChat | undefined) => chat?.type === 'private';
+const idOf = (x: { id?: unknown } | undefined) => (typeof x?.id === 'number' || typeof x?.id === 'string' ? String(x.id) : undefined);
+
+/**
+ * A private chat's message or button press; undefined for anything else: group chats (the bot would answer
+ * everyone's chatter), edited messages, polls, membership changes, and updates missing what they need.
+ */
+export function parseTelegram(update: TgUpdate): ParsedMessage | undefined {
+  const { message, callback_query: cq } = update;
+  const messageId = String(update.update_id);
+  if (message) {
+    const userId = idOf(message.chat);
+    if (!isPrivate(message.chat) || !userId) return undefined;
+    const text = typeof message.text === 'string' ? normaliseCommand(message.text) : undefined;
+    return { userId, messageId, input: text !== undefined ? { text } : { unsupported: true } };
+  }
+  if (cq && typeof cq.id === 'string') {
+    const chat = cq.message?.chat;
+    if (chat && !isPrivate(chat)) return undefined;
+    const userId = idOf(chat) ?? idOf(cq.from);
+    if (!userId) return undefined;
+    return { userId, messageId, ack: cq.id, input: typeof cq.data === 'string' && cq.data ? { payload: cq.data } : { unsupported: true } };
+  }
+  return undefined;
+}
+
+/** A button pressed in a group chat: not a conversation we hold, but the button must still stop spinning. */
+export function groupCallbackId(update: TgUpdate): string | undefined {
+  const cq = update.callback_query;
+  return cq && typeof cq.id === 'string' && cq.message?.chat && !isPrivate(cq.message.chat) ? cq.id : undefined;
+}

@@ -1,0 +1,28 @@
+import type { ParsedMessage } from '../kit/types.js';
+
+export interface ZaloEvent {
+  event_name?: unknown;
+  timestamp?: unknown;
+  sender?: { id?: unknown };
+  follower?: { id?: unknown };
+  message?: { msg_id?: unknown; text?: unknown };
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+
+/** A follow (greeted as a start) or a message from a person; undefined for unfollows, echoes, receipts, seen... */
+export function parseZalo(ev: ZaloEvent): ParsedMessage | undefined {
+  const name = str(ev.event_name) ?? '';
+  const ts = typeof ev.timestamp === 'string' || typeof ev.timestamp === 'number' ? String(ev.timestamp) : '';
+  const at = Number(ts) > 0 ? Number(ts) : undefined;
+  if (name === 'follow') {
+    const userId = str(ev.follower?.id);
+    return userId ? { userId, messageId: `follow:${userId}:${ts}`, at, input: { start: true } } : undefined;
+  }
+  if (!name.startsWith('user_send_')) return undefined;
+  const userId = str(ev.sender?.id);
+  const msgId = str(ev.message?.msg_id);
+  if (!userId || !msgId) return undefined;
+  const input = name === 'user_send_text' ? { text: typeof ev.message?.text === 'string' ? ev.message.text : '' } : { unsupported: true as const };
+  return { userId, messageId: msgId, at, input };
+}

@@ -1,0 +1,45 @@
+import client from 'prom-client';
+
+/**
+ * The Prometheus metrics of one app instance (its own registry, so several apps in one test process do not
+ * collide). Labels are channels, kinds and outcomes, never user ids.
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly received = this.counter('bot_messages_received_total', 'Messages received from citizens', ['channel']);
+  readonly sent = this.counter('bot_messages_sent_total', 'Platform send calls by kind and outcome', ['channel', 'kind', 'outcome']);
+  readonly sendErrors = this.counter('bot_send_errors_total', 'Send calls given up, by error class', ['channel', 'class']);
+  readonly malformed = this.counter('bot_malformed_events_total', 'Signed platform events that could not be read and were dropped', ['channel']);
+  readonly inboxRecovered = this.counter('bot_inbox_recovered_total', 'Stored messages picked up again: replayed at start or swept after a lease ran out', ['channel', 'how']);
+  readonly inboxSweeps = this.counter('bot_inbox_sweeps_total', 'Looks for stored messages whose lease ran out', ['channel']);
+  readonly processingErrors = this.counter('bot_processing_errors_total', 'Messages whose handling failed (left pending for the sweep)', ['channel']);
+  readonly inboxGivenUp = this.counter('bot_inbox_given_up_total', 'Stored messages given up after repeated failed attempts', ['channel']);
+  readonly unanswered = this.counter('bot_unanswered_total', 'In-scope questions the knowledge base could not answer', []);
+  readonly replyDuration = new client.Histogram({
+    name: 'bot_reply_duration_seconds', help: 'Time from a message to its replies being ready', labelNames: ['channel'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],
+  });
+  readonly webhookDuration = new client.Histogram({
+    name: 'bot_webhook_duration_seconds', help: 'Time to acknowledge a platform webhook (Zalo expects under 2 s)', labelNames: ['channel'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2], registers: [this.registry],
+  });
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A gauge whose value is read when scraped. */
+  gauge(name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => Promise<void> | void): void {
+    new client.Gauge({
+      name, help, labelNames, registers: [this.registry],
+      async collect() {
+        this.reset();
+        await read((labels, value) => this.set(labels, value));
+      },
+    });
+  }
+
+  private counter(name: string, help: string, labelNames: string[]) {
+    return new client.Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+}

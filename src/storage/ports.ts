@@ -1,0 +1,87 @@
+import type { ChannelName } from '../core/messages.js';
+import type {
+  CompletionCode, EventFilter, InboundItem, ParticipationEvent, PendingInbound, Profile, StaffSession, StaffUser, StoredEvent,
+  UnansweredQuestion,
+} from './types.js';
+
+/**
+ * Narrow storage ports: each module is handed only the one it uses. One SQL store implements them all,
+ * over SQLite (embedded default) or PostgreSQL (DATABASE_URL).
+ */
+
+/** What the dialogue remembers between messages, by session; a small JSON document. */
+export interface ConversationStore {
+  getState(sessionId: string): Promise<Record<string, unknown> | undefined>;
+  saveState(sessionId: string, state: Record<string, unknown>): Promise<void>;
+  deleteState(sessionId: string): Promise<void>;
+}
+
+/**
+ * The inbox of platform messages: a webhook is acknowledged only once its event is stored here, and the
+ * row stays `pending` until the message was handled, so a crash in between loses nothing.
+ */
+export interface InboxStore {
+  /** Inserts the event if this (channel, message id) is new; false for a redelivery (the dedup point). */
+  enqueueInbound(item: InboundItem): Promise<boolean>;
+  /**
+   * Takes the row for one more processing attempt: counts the attempt and leases the row for `leaseMs`, if
+   * it is still pending with `attempts` attempts so far and no lease on it is running (compare-and-set: of two
+   * runs taking the same row, one wins, and a leased row stays with its holder). False when done, taken or leased.
+   */
+  attemptInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean>;
+  /** Sets the lease of a row taken at attempt `attempts` to end `leaseMs` from now; 0 releases it. False when done or taken since. */
+  renewInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean>;
+  /** Marks the message handled and drops its stored event and user id; the id stays to recognise redeliveries. */
+  completeInbound(channel: string, messageId: string): Promise<void>;
+  /** A channel's pending messages without a running lease, received before `olderThan` (all when undefined), oldest first. */
+  pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]>;
+}
+
+/** Consented profiles, participation events, unanswered questions and completion codes. */
+export interface ParticipationStore {
+  getProfile(userKey: string): Promise<Profile | undefined>;
+  saveProfile(profile: Profile): Promise<void>;
+  /** Deletes the profile and every per-person record of this key; returns how many rows went. */
+  deletePersonalData(userKey: string): Promise<number>;
+  recordEvent(event: ParticipationEvent): Promise<void>;
+  /** Streams matching events in time order, in pages, so exports of millions of rows stay small in memory. */
+  iterateEvents(filter: EventFilter, pageSize?: number): AsyncIterable<StoredEvent>;
+  countEvents(filter: EventFilter): Promise<number>;
+  recordUnanswered(channel: ChannelName, text: string, at: Date): Promise<void>;
+  listUnanswered(limit: number): Promise<UnansweredQuestion[]>;
+  saveCompletionCode(code: CompletionCode): Promise<void>;
+  findCompletionCode(code: string): Promise<CompletionCode | undefined>;
+}
+
+/** Staff accounts, their sessions and the audit log. */
+export interface StaffStore {
+  getStaffUser(username: string): Promise<StaffUser | undefined>;
+  saveStaffUser(user: StaffUser): Promise<void>;
+  listStaffUsers(): Promise<StaffUser[]>;
+  createStaffSession(session: StaffSession): Promise<void>;
+  getStaffSession(token: string): Promise<StaffSession | undefined>;
+  deleteStaffSession(token: string): Promise<void>;
+  logAudit(actor: string, action: string, detail: string): Promise<void>;
+  listAudit(limit: number): Promise<{ at: Date; actor: string; action: string; detail: string }[]>;
+}
+
+/** Small shared key/value settings (tokens, secrets, counters). */
+export interface SettingsStore {
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
+  /** Sets key to `next` only if it currently holds `expected`; the building block for single-use tokens. */
+  compareAndSetSetting(key: string, expected: string | undefined, next: string): Promise<boolean>;
+}
+
+/** The whole store, as the composition root holds it. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly conversations: ConversationStore;
+  readonly inbox: InboxStore;
+  readonly participation: ParticipationStore;
+  readonly staff: StaffStore;
+  readonly settings: SettingsStore;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+import type { Store } from '../ports.js';
+import { ddl, type SqlDriver } from './driver.js';
+import { MIGRATIONS } from './schema.js';
+import { SqlConversations } from './conversations.js';
+import { SqlInbox } from './inbox.js';
+import { SqlParticipation } from './participation.js';
+import { SqlSettings } from './settings.js';
+import { SqlStaff } from './staff.js';
+
+/** Every storage port over one SQL driver. */
+export function sqlStore(db: SqlDriver): Store {
+  return {
+    kind: db.kind,
+    conversations: new SqlConversations(db),
+    inbox: new SqlInbox(db),
+    participation: new SqlParticipation(db),
+    staff: new SqlStaff(db),
+    settings: new SqlSettings(db),
+    migrate: () => db.migrate(MIGRATIONS.map((m) => ddl(db, m))),
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
+}
