@@ -20,7 +20,8 @@ import { sqlStore } from '../src/storage/sql/store.js';
 import type { EventFilter } from '../src/storage/types.js';
 import { Directory } from '../src/participation/directory.js';
 import { computeStats } from '../src/participation/stats.js';
-import { writeEventsCsv, writeSummaryCsv, writeXlsx, type ExportContext } from '../src/participation/export.js';
+import { writeEventsCsv, writeSummaryCsv, type ExportContext } from '../src/participation/export.js';
+import { writeXlsx } from '../src/participation/export-xlsx.js';
 
 // A full GC before each run, so "before" is comparable between runs.
 v8.setFlagsFromString('--expose-gc');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { Engine, ENGINE_TEXTS } from './core/engine.js';
@@ -67,26 +68,15 @@ export async function startApp(
     extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log })],
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-    s.once('error', reject);
-  });
+  const { server, url } = await listen(app, config);
   for (const c of channels) await c.start?.();
   ready = true;
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
   log.info({ url, storage: store.kind, channels: channels.map((c) => c.name) }, 'listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     ready = false;
-    // Stop taking requests, let in-flight ones finish, then drain queued work and close storage.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
-    await closed;
-    clearTimeout(timer);
+    await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
     for (const c of channels) await c.stop?.();
     await engine.drain();
     await redis?.quit().catch(() => undefined);
@@ -94,4 +84,23 @@ export async function startApp(
     log.info('stopped');
   })());
   return { url, server, log, metrics, stop };
+}
+
+async function listen(app: Express, config: Config): Promise<{ server: Server; url: string }> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return { server, url: `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}` };
+}
+
+/** Stops taking requests and lets in-flight ones finish, cutting connections left after the grace period. */
+async function closeServer(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
 }

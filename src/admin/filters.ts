@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Directory } from '../participation/directory.js';
 import type { EventFilter } from '../storage/types.js';
 import { CHANNEL_LABELS, vnDayEnd, vnDayStart } from '../participation/stats.js';
-import type { Principal } from './auth.js';
+import type { Request, Response } from 'express';
+import { principalOf, type Principal } from './auth.js';
 
 /** A filter problem, reported as 400 naming the query parameter. */
 export class FilterError extends Error {
@@ -75,4 +76,27 @@ export function parseFilter(query: unknown, directory: Directory, principal: Pri
   if (unit) filter.unit = unit;
   if (q.channel) filter.channel = q.channel;
   return { filter, fromDay: q.from, toDay: q.to, organisation, unit, channel: q.channel, rows: q.rows ?? 'summary' };
+}
+
+/** The filter of a request, or a 400 naming the parameter (then undefined). */
+export function filterOr400(req: Request, res: Response, directory: Directory): ParsedFilter | undefined {
+  try {
+    return parseFilter(req.query, directory, principalOf(res));
+  } catch (err) {
+    if (!(err instanceof FilterError)) throw err;
+    res.status(400).json({ error: { code: 'invalid_filter', parameter: err.parameter, message: err.message } });
+    return undefined;
+  }
+}
+
+/** The filter as the audit log and reports show it. */
+export function describeFilter(f: ParsedFilter) {
+  return { from: f.fromDay, to: f.toDay, organisation: f.organisation, unit: f.unit, channel: f.channel };
+}
+
+/** Aborts long scans when the client goes away. */
+export function abortOnClose(res: Response): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => { if (!res.writableFinished) ac.abort(); });
+  return ac.signal;
 }

@@ -3,14 +3,14 @@ import type { Inbound, Reply } from '../core/messages.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Store } from '../storage/ports.js';
-import { botFrameworkAdapter } from './botframework/adapter.js';
+import { BotFrameworkAdapter } from './botframework/adapter.js';
 import type { InboxOptions } from './kit/inbox.js';
 import type { OutboundOptions } from './kit/outbound.js';
-import { createPlatformChannel } from './kit/platform-channel.js';
+import { PlatformChannel } from './kit/platform-channel.js';
 import type { Channel, PlatformAdapter } from './kit/types.js';
-import { messengerAdapter } from './messenger/adapter.js';
-import { telegramAdapter } from './telegram/adapter.js';
-import { zaloAdapter } from './zalo/adapter.js';
+import { MessengerAdapter } from './messenger/adapter.js';
+import { TelegramAdapter } from './telegram/adapter.js';
+import { ZaloAdapter } from './zalo/adapter.js';
 
 export type { Channel } from './kit/types.js';
 
@@ -58,20 +58,20 @@ function candidates(c: Config, o: PlatformChannelOptions, deps: PlatformDeps): C
     log.warn({ channel: 'botframework' }, 'MICROSOFT_APP_PASSWORD is ignored with MICROSOFT_APP_TYPE=UserAssignedMSI');
   }
   return [
-    tg.length ? { off: 'telegram', missing: tg } : telegramAdapter({
+    tg.length ? { off: 'telegram', missing: tg } : new TelegramAdapter({
       token: c.TELEGRAM_BOT_TOKEN!, apiRoot: c.TELEGRAM_API_ROOT, webhookSecret: c.TELEGRAM_WEBHOOK_SECRET,
       textLimit: o.textLimit?.telegram, pollTimeoutSec: o.telegramPollTimeoutSec, log,
     }),
-    fb.length ? { off: 'messenger', missing: fb } : messengerAdapter({
+    fb.length ? { off: 'messenger', missing: fb } : new MessengerAdapter({
       pageToken: c.MESSENGER_PAGE_ACCESS_TOKEN!, appSecret: c.MESSENGER_APP_SECRET!, verifyToken: c.MESSENGER_VERIFY_TOKEN!,
       graphUrl: c.MESSENGER_GRAPH_URL, textLimit: o.textLimit?.messenger, timeoutMs,
     }),
-    zl.length ? { off: 'zalo', missing: zl } : zaloAdapter({
+    zl.length ? { off: 'zalo', missing: zl } : new ZaloAdapter({
       appId: c.ZALO_APP_ID!, appSecret: c.ZALO_APP_SECRET, oaSecretKey: c.ZALO_OA_SECRET_KEY!, accessToken: c.ZALO_ACCESS_TOKEN!,
       refreshToken: c.ZALO_REFRESH_TOKEN, apiUrl: c.ZALO_API_URL, oauthUrl: c.ZALO_OAUTH_URL, textLimit: o.textLimit?.zalo, timeoutMs,
       ...o.zalo, settings: deps.store.settings, log,
     }),
-    bf.length ? { off: 'botframework', missing: bf } : botFrameworkAdapter({
+    bf.length ? { off: 'botframework', missing: bf } : new BotFrameworkAdapter({
       appId: c.MICROSOFT_APP_ID!, password: c.MICROSOFT_APP_PASSWORD, tenantId: c.MICROSOFT_APP_TENANT_ID, appType: c.MICROSOFT_APP_TYPE,
       openIdMetadataUrl: c.BOTFRAMEWORK_OPENID_METADATA_URL, loginUrl: c.BOTFRAMEWORK_LOGIN_URL, textLimit: o.textLimit?.botframework, timeoutMs, log,
     }),
@@ -87,7 +87,7 @@ export function createPlatformChannels(deps: PlatformDeps, options: PlatformChan
       log.info({ channel: c.off, missing: c.missing }, 'channel off: credentials not set');
       continue;
     }
-    channels.push(createPlatformChannel(c, {
+    channels.push(new PlatformChannel(c, {
       engine: deps.engine, inbox: deps.store.inbox, settings: deps.store.settings, log, metrics: deps.metrics,
       bodyLimit: config.BODY_LIMIT_BYTES,
       outbound: { drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, ...options.outbound },

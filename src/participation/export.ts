@@ -1,13 +1,12 @@
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { EventFilter, StoredEvent } from '../storage/types.js';
 import type { ParticipationStore } from '../storage/ports.js';
 
 /** Where reports read events from. */
-type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
+export type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
 import {
-  CHANNEL_LABELS, EVENT_LABELS, UNKNOWN_UNIT, UNREGISTERED, VN_OFFSET_MS, computeStats, vnDateLabel, vnDateTime, vnDay,
-  yieldToLoop, type Row, type StatsContext, type StatsReport, type TableRow,
+  CHANNEL_LABELS, EVENT_LABELS, vnDateTime, vnDay, yieldToLoop, type Row, type StatsContext, type StatsReport,
 } from './stats.js';
 
 /** What the export is about, for the header block, the file name and the audit log. */
@@ -83,7 +82,7 @@ function percentText(rate: number | null): string {
  * sockets) if they already can. SQLite pages are read synchronously, so without this an export
  * would never give the output a chance to flush and would pile up in memory.
  */
-async function pace(out: Writable, signal?: AbortSignal, inner: (Writable | undefined)[] = []): Promise<void> {
+export async function pace(out: Writable, signal?: AbortSignal, inner: (Writable | undefined)[] = []): Promise<void> {
   if (signal?.aborted || out.destroyed) throw new ExportAborted();
   const full = [out, ...inner].find((w) => w && !w.destroyed && needsDrain(w));
   if (!full) return yieldToLoop();
@@ -104,7 +103,7 @@ async function pace(out: Writable, signal?: AbortSignal, inner: (Writable | unde
  * Relies on exceljs 4 internals (StreamBuf.pipes); if they change this returns undefined and only
  * the response's backpressure is honoured.
  */
-function sheetSink(ws: ExcelJS.Worksheet): Writable | undefined {
+export function sheetSink(ws: ExcelJS.Worksheet): Writable | undefined {
   const stream = (ws as unknown as { stream?: { pipes?: unknown[] } }).stream;
   const target = stream?.pipes?.[0] as Writable | undefined;
   return target && typeof target.on === 'function' && needsDrain(target) !== undefined ? target : undefined;
@@ -175,7 +174,7 @@ export async function writeEventsCsv(out: Writable, storage: EventSource, filter
   return n;
 }
 
-function eventFormatter(ctx: ExportContext) {
+export function eventFormatter(ctx: ExportContext) {
   const unitLabel = new Map((ctx.units ?? []).map((u) => [u.name, u.label]));
   return (e: StoredEvent) => ({
     type: EVENT_LABELS[e.type] ?? e.type,
@@ -193,152 +192,3 @@ function eventFormatter(ctx: ExportContext) {
 
 // ---------------------------------------------------------------------------------------------
 // XLSX
-
-const BOLD = { bold: true } as const;
-const HEADER_FILL = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } as const;
-const SUBTOTAL_FILL = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } } as const;
-const THIN = { style: 'thin', color: { argb: 'FFBFBFBF' } } as const;
-const BORDER = { top: THIN, left: THIN, bottom: THIN, right: THIN } as const;
-
-function describeFilter(meta: ExportMeta, unitLabel?: string): [string, string][] {
-  const period = meta.fromDay || meta.toDay
-    ? `${meta.fromDay ? `từ ${vnDateLabel(meta.fromDay)}` : 'từ khi bắt đầu'} đến ${vnDateLabel(meta.toDay ?? vnDay(meta.generatedAt))}`
-    : `toàn bộ thời gian, đến ${vnDateLabel(vnDay(meta.generatedAt))}`;
-  return [
-    ['Kỳ báo cáo', period],
-    ['Tổ chức', meta.organisation ?? 'Tất cả'],
-    ['Xã/phường', unitLabel ?? meta.unit ?? 'Tất cả'],
-    ['Kênh', meta.channel ? CHANNEL_LABELS[meta.channel] ?? meta.channel : 'Tất cả'],
-  ];
-}
-
-/**
- * Sheet "Tổng hợp" (the yearly-report table) and sheet "Sự kiện" (pseudonymised rows), streamed
- * with exceljs' WorkbookWriter: rows are committed as they are written, never held all at once.
- * Returns the number of event rows written.
- */
-export async function writeXlsx(
-  out: Writable, storage: EventSource, filter: EventFilter, ctx: ExportContext, meta: ExportMeta, signal?: AbortSignal,
-  maxRowsPerSheet = XLSX_MAX_DATA_ROWS,
-): Promise<number> {
-  const report = await computeStats(storage, filter, { ...ctx, fromDay: meta.fromDay, toDay: meta.toDay }, signal);
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-  wb.creator = 'Chatbot Bình dân học vụ số Lai Châu';
-  wb.created = meta.generatedAt;
-
-  writeSummarySheet(wb, report, ctx, meta);
-  const rows = await writeEventSheets(wb, out, storage, filter, ctx, maxRowsPerSheet, signal);
-  await wb.commit();
-  return rows;
-}
-
-function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: StatsReport, ctx: ExportContext, meta: ExportMeta): void {
-  const ws = wb.addWorksheet('Tổng hợp', { pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
-  ws.columns = [
-    { width: 26 }, { width: 24 }, { width: 16 }, { width: 14 }, { width: 16 }, { width: 14 }, { width: 10 }, { width: 10 }, { width: 12 },
-  ];
-  const unitLabel = meta.unit ? ctx.units?.find((u) => u.name === meta.unit)?.label : undefined;
-  const title = ws.addRow(['BÁO CÁO KẾT QUẢ THAM GIA PHONG TRÀO THI ĐUA ĐỔI MỚI SÁNG TẠO VÀ CHUYỂN ĐỔI SỐ QUA CHATBOT']);
-  title.font = { bold: true, size: 13 };
-  title.commit();
-  ws.addRow(['Tỉnh Lai Châu — số liệu do chatbot tự động ghi nhận']).commit();
-  ws.addRow([]).commit();
-  for (const [k, v] of describeFilter(meta, unitLabel)) {
-    const r = ws.addRow([k, v]);
-    r.getCell(1).font = BOLD;
-    r.commit();
-  }
-  const extra: [string, string | number][] = [
-    ['Người được tiếp cận', report.totals.reached],
-    ['Đánh giá câu trả lời', `${report.totals.feedbackHelpful} hữu ích, ${report.totals.feedbackUnhelpful} chưa hữu ích`],
-    ['Ngày lập', `${vnDateTime(meta.generatedAt)} (giờ Việt Nam)`],
-  ];
-  if (meta.generatedBy) extra.push(['Người lập', meta.generatedBy]);
-  for (const [k, v] of extra) {
-    const r = ws.addRow([k, v]);
-    r.getCell(1).font = BOLD;
-    if (typeof v === 'number') r.getCell(2).alignment = { horizontal: 'left' };
-    r.commit();
-  }
-  ws.addRow([]).commit();
-
-  const header = ws.addRow([...SUMMARY_HEADERS]);
-  header.eachCell((c) => { c.font = BOLD; c.fill = HEADER_FILL; c.border = BORDER; c.alignment = { wrapText: true, vertical: 'middle', horizontal: 'center' }; });
-  header.height = 32;
-  header.commit();
-
-  const addData = (label: string, unit: string, r: Row, style?: 'subtotal' | 'total') => {
-    const row = ws.addRow([label, unit, r.participants, r.answered, r.unanswered, r.quizCompleted, r.quizPassed, r.passRate ?? '', r.registrations]);
-    row.eachCell({ includeEmpty: true }, (c, col) => {
-      c.border = BORDER;
-      if (col === 8) c.numFmt = '0.0%';
-      else if (col >= 3) c.numFmt = '#,##0';
-      if (style) { c.font = BOLD; c.fill = SUBTOTAL_FILL; }
-    });
-    row.commit();
-  };
-
-  // Rows grouped by organisation, with a subtotal when an organisation spans several communes.
-  const orgTotals = new Map(report.byOrganisation.map((o) => [o.organisation, o]));
-  let i = 0;
-  const table = report.table;
-  while (i < table.length) {
-    const org = table[i]!.organisation;
-    const group: TableRow[] = [];
-    while (i < table.length && table[i]!.organisation === org) group.push(table[i++]!);
-    for (const r of group) addData(r.organisation, r.unitLabel, r);
-    const sub = orgTotals.get(org);
-    if (group.length > 1 && sub) addData(`Cộng ${org}`, '', sub, 'subtotal');
-  }
-  addData('Tổng cộng', '', report.totals, 'total');
-
-  ws.addRow([]).commit();
-  const notes = [
-    'Ghi chú:',
-    '- Người tham gia (đã đăng ký): số người đã đồng ý cho lưu thông tin và có hoạt động trong kỳ, mỗi người chỉ đếm một lần.',
-    '- Lượt làm bài kiểm tra: số bài kiểm tra đã làm xong; Bài đạt: số bài đạt yêu cầu; Tỷ lệ đạt = Bài đạt / Lượt làm bài kiểm tra.',
-    `- "${UNREGISTERED}": hoạt động của người chưa đăng ký hoặc không đồng ý cho lưu thông tin (chỉ được đếm, không gắn với người nào).`,
-    `- "${UNKNOWN_UNIT}": người đã đăng ký tổ chức nhưng chưa chọn xã/phường.`,
-    '- Người được tiếp cận: số lượt người bắt đầu trò chuyện với chatbot trong kỳ (kể cả người chưa đăng ký).',
-  ];
-  for (const n of notes) ws.addRow([n]).commit();
-  ws.commit();
-}
-
-async function writeEventSheets(
-  wb: ExcelJS.stream.xlsx.WorkbookWriter, out: Writable, storage: EventSource, filter: EventFilter, ctx: ExportContext,
-  maxRows: number, signal?: AbortSignal,
-): Promise<number> {
-  const fmt = eventFormatter(ctx);
-  let sheetNo = 0;
-  let ws: ExcelJS.Worksheet | undefined;
-  let inSheet = 0;
-  const openSheet = () => {
-    ws?.commit();
-    sheetNo++;
-    ws = wb.addWorksheet(sheetNo === 1 ? 'Sự kiện' : `Sự kiện (${sheetNo})`, { views: [{ state: 'frozen', ySplit: 1 }] });
-    ws.columns = [
-      { width: 20, style: { numFmt: 'dd/mm/yyyy hh:mm:ss' } }, { width: 26 }, { width: 11 }, { width: 26 }, { width: 22 },
-      { width: 20 }, { width: 30 }, { width: 7 }, { width: 7 }, { width: 7 },
-    ];
-    const h = ws.addRow([...EVENT_HEADERS]);
-    h.font = BOLD;
-    h.fill = HEADER_FILL;
-    h.commit();
-    inSheet = 0;
-  };
-  openSheet();
-
-  let n = 0;
-  for await (const e of storage.iterateEvents(filter)) {
-    if (inSheet === maxRows) openSheet();
-    const v = fmt(e);
-    // Excel dates carry no zone: shift to Vietnam wall-clock time so the cell shows local time.
-    ws!.addRow([new Date(e.at.getTime() + VN_OFFSET_MS), v.type, v.channel, v.userKey, v.organisation, v.unit, v.quiz,
-      v.score ?? '', v.total ?? '', v.passed]).commit();
-    inSheet++;
-    if (++n % 1000 === 0) await pace(out, signal, [sheetSink(ws!)]);
-  }
-  ws!.commit();
-  return n;
-}

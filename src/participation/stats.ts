@@ -196,6 +196,22 @@ export class StatsAggregator {
     const channelKeys = ordered([...this.channels.keys()], f.channel ? [] : [...REPORTED_CHANNELS]).filter((c): c is string => c !== null);
     const byChannel: ChannelRow[] = channelKeys.map((c) => ({ channel: c, label: CHANNEL_LABELS[c] ?? c, ...(this.channels.get(c) ?? new Bucket()).row() }));
 
+    const byDay = this.dayRows(ctx);
+
+    const byQuiz: QuizRow[] = [...this.quizzes.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([quizId, q]) => ({
+        quizId, title: ctx.quizTitles?.get(quizId) ?? quizId,
+        started: q.started, completed: q.completed, passed: q.passed, passRate: passRate(q.passed, q.completed),
+        averagePercent: q.scored ? Math.round((q.percentSum / q.scored) * 10) / 10 : null,
+      }));
+
+    const table = this.tableRows(orgOrder, unitList, label);
+    return { events: this.count, totals: this.totals.row(), byDay, byOrganisation, byUnit, byChannel, byQuiz, table };
+  }
+
+  /** One row per day of the period (or per day seen, for a period too long to list). */
+  private dayRows(ctx: StatsContext): DayRow[] {
     const byDay: DayRow[] = [];
     const seenDays = [...this.days.keys()].sort();
     const first = ctx.fromDay ?? seenDays[0];
@@ -209,15 +225,11 @@ export class StatsAggregator {
     } else {
       for (const day of seenDays) byDay.push(dayRow(day, this.days.get(day)));
     }
+    return byDay;
+  }
 
-    const byQuiz: QuizRow[] = [...this.quizzes.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([quizId, q]) => ({
-        quizId, title: ctx.quizTitles?.get(quizId) ?? quizId,
-        started: q.started, completed: q.completed, passed: q.passed, passRate: passRate(q.passed, q.completed),
-        averagePercent: q.scored ? Math.round((q.percentSum / q.scored) * 10) / 10 : null,
-      }));
-
+  /** The organisation × commune table of the yearly report. */
+  private tableRows(orgOrder: readonly string[], unitList: readonly { name: string }[], label: (u: string | null) => string): TableRow[] {
     const unitPos = new Map(unitList.map((u, i) => [u.name, i]));
     const unitCmp = (a: string, b: string) => {
       if (!a || !b) return a ? -1 : b ? 1 : 0; // unknown commune last
@@ -236,8 +248,7 @@ export class StatsAggregator {
       || (orgPos.get(a.organisation) ?? 1e6) - (orgPos.get(b.organisation) ?? 1e6)
       || (orgPos.has(a.organisation) ? 0 : a.organisation.localeCompare(b.organisation, 'vi'))
       || unitCmp(a.unit, b.unit));
-
-    return { events: this.count, totals: this.totals.row(), byDay, byOrganisation, byUnit, byChannel, byQuiz, table };
+    return table;
   }
 }
 

@@ -432,7 +432,7 @@ describe('exports', () => {
   });
 
   it('continues the event rows on a new sheet past the per-sheet row limit', async () => {
-    const { writeXlsx } = await import('../../src/participation/export.js');
+    const { writeXlsx } = await import('../../src/participation/export-xlsx.js');
     const { vnDayEnd, vnDayStart } = await import('../../src/participation/stats.js');
     const { PassThrough } = await import('node:stream');
     const out = new PassThrough();

@@ -2,7 +2,8 @@ import type { Activity, CloudAdapter } from 'botbuilder';
 import type { BotFrameworkAuthentication, ServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Logger } from '../../log.js';
 import { describe, SendError } from '../kit/errors.js';
-import type { PlatformAdapter, Refusal, WebhookRequest } from '../kit/types.js';
+import type { Reply } from '../../core/messages.js';
+import type { PlatformAdapter, Refusal, Rendered, WebhookRequest, WebhookSpec } from '../kit/types.js';
 import { ClientSecretCredentialsFactory, TokenRequestError } from './credentials.js';
 import { parseBotFramework } from './parse.js';
 import { BOTFRAMEWORK_TEXT_LIMIT, renderBotFramework, type BfPart } from './render.js';
@@ -109,15 +110,53 @@ async function load(o: BotFrameworkOptions): Promise<Runtime> {
   };
 }
 
-export function botFrameworkAdapter(o: BotFrameworkOptions): PlatformAdapter<Activity, BfPart> {
-  let runtime: Runtime | undefined;
+export class BotFrameworkAdapter implements PlatformAdapter<Activity, BfPart> {
+  readonly name = 'botframework' as const;
+  readonly rate = { perSecond: 30, burst: 30 };
+  readonly sendMethod = 'sendActivity';
+  readonly parse = parseBotFramework;
+  readonly classify = classifyBotFramework;
+  readonly webhook: WebhookSpec<Activity> = { path: '/api/messages', verify: (req) => this.verify(req), events: (body) => [body as unknown as Activity] };
+  private runtime?: Runtime;
 
-  async function verify(req: WebhookRequest): Promise<Refusal | undefined> {
-    if (!runtime) return { status: 503, code: 'starting', message: 'Not ready yet', retryAfterSeconds: 1 };
+  constructor(private o: BotFrameworkOptions) {}
+
+  render(reply: Reply): Rendered<BfPart> {
+    return renderBotFramework(reply, this.o.textLimit ?? BOTFRAMEWORK_TEXT_LIMIT);
+  }
+
+  /**
+   * Sends to the conversation of the person's activity (its serviceUrl, as a reply to it) in a turn of its own,
+   * so a message replayed from the inbox after a restart is answered the same way as a fresh one.
+   */
+  async send(to: unknown, part: BfPart, signal: AbortSignal): Promise<void> {
+    const rt = this.runtime;
+    if (!rt) throw new SendError('aborted_at_shutdown', false);
+    const activity = to as Activity;
+    let failure: unknown;
+    await rt.adapter.continueConversationAsync(this.o.appId, rt.conversationReference(activity), async (context) => {
+      // As a reply to the person's activity (as within its own turn), not to the continuation's made-up id.
+      (context.activity as { id?: string }).id = typeof activity.id === 'string' && activity.id ? activity.id : undefined;
+      // Plain text: nothing a user typed (echoed in "no information about ...") turns into markdown or links.
+      await unlessAborted(context.sendActivity({
+        type: 'message', text: part.text, textFormat: 'plain',
+        ...(part.actions ? { attachments: [rt.heroCard('', undefined, part.actions)] } : {}),
+      }), signal).catch((e: unknown) => { failure = e; });
+    });
+    if (failure) throw failure;
+  }
+
+  async start(): Promise<void> {
+    this.runtime = await load(this.o);
+    this.o.log.info({ channel: 'botframework', appType: this.o.appType }, 'botframework runtime loaded');
+  }
+
+  private async verify(req: WebhookRequest): Promise<Refusal | undefined> {
+    if (!this.runtime) return { status: 503, code: 'starting', message: 'Not ready yet', retryAfterSeconds: 1 };
     // Only tokens issued by the Bot Framework channel service go further (no Emulator or skill tokens).
     const authorization = req.header('authorization');
     if (bearerClaims(authorization)?.iss !== CHANNEL_TOKEN_ISSUER) {
-      o.log.warn({ channel: 'botframework', reason: authorization ? 'not a channel token' : 'no token' }, 'botframework request refused');
+      this.o.log.warn({ channel: 'botframework', reason: authorization ? 'not a channel token' : 'no token' }, 'botframework request refused');
       return { status: 401, code: 'unauthorized', message: 'Missing or invalid token' };
     }
     const a = req.body as Partial<Activity> | undefined;
@@ -126,51 +165,21 @@ export function botFrameworkAdapter(o: BotFrameworkOptions): PlatformAdapter<Act
     }
     try {
       // The check CloudAdapter.process makes, but every refusal is a 401 (process() answers 500 for a bad signature).
-      await runtime.auth.authenticateRequest(a as Activity, authorization ?? '');
+      await this.runtime.auth.authenticateRequest(a as Activity, authorization ?? '');
       return undefined;
     } catch (err) {
-      // Refused all the same when the signing keys could not be fetched, but as 503 so the channel tries again.
-      const status = (err as { statusCode?: unknown })?.statusCode;
-      if ((typeof status === 'number' && status >= 500) || (err as { name?: unknown })?.name === 'FetchError') {
-        o.log.error({ channel: 'botframework', err: describe(err) }, 'could not check a botframework token: signing keys unavailable');
-        return { status: 503, code: 'keys_unavailable', message: 'Cannot verify the token now', retryAfterSeconds: 5 };
-      }
-      o.log.warn({ channel: 'botframework', reason: describe(err) }, 'botframework request refused');
-      return { status: 401, code: 'unauthorized', message: 'Token refused' };
+      return this.refusal(err);
     }
   }
 
-  return {
-    name: 'botframework',
-    rate: { perSecond: 30, burst: 30 },
-    sendMethod: 'sendActivity',
-    parse: parseBotFramework,
-    render: (reply) => renderBotFramework(reply, o.textLimit ?? BOTFRAMEWORK_TEXT_LIMIT),
-    /**
-     * Sends to the conversation of the person's activity (its serviceUrl, as a reply to it) in a turn of its own,
-     * so a message replayed from the inbox after a restart is answered the same way as a fresh one.
-     */
-    async send(to, part, signal) {
-      const rt = runtime;
-      if (!rt) throw new SendError('aborted_at_shutdown', false);
-      const activity = to as Activity;
-      let failure: unknown;
-      await rt.adapter.continueConversationAsync(o.appId, rt.conversationReference(activity), async (context) => {
-        // As a reply to the person's activity (as within its own turn), not to the continuation's made-up id.
-        (context.activity as { id?: string }).id = typeof activity.id === 'string' && activity.id ? activity.id : undefined;
-        // Plain text: nothing a user typed (echoed in "no information about ...") turns into markdown or links.
-        await unlessAborted(context.sendActivity({
-          type: 'message', text: part.text, textFormat: 'plain',
-          ...(part.actions ? { attachments: [rt.heroCard('', undefined, part.actions)] } : {}),
-        }), signal).catch((e: unknown) => { failure = e; });
-      });
-      if (failure) throw failure;
-    },
-    classify: classifyBotFramework,
-    webhook: { path: '/api/messages', verify, events: (body) => [body as unknown as Activity] },
-    async start() {
-      runtime = await load(o);
-      o.log.info({ channel: 'botframework', appType: o.appType }, 'botframework runtime loaded');
-    },
-  };
+  /** Refused all the same when the signing keys could not be fetched, but as 503 so the channel tries again. */
+  private refusal(err: unknown): Refusal {
+    const status = (err as { statusCode?: unknown })?.statusCode;
+    if ((typeof status === 'number' && status >= 500) || (err as { name?: unknown })?.name === 'FetchError') {
+      this.o.log.error({ channel: 'botframework', err: describe(err) }, 'could not check a botframework token: signing keys unavailable');
+      return { status: 503, code: 'keys_unavailable', message: 'Cannot verify the token now', retryAfterSeconds: 5 };
+    }
+    this.o.log.warn({ channel: 'botframework', reason: describe(err) }, 'botframework request refused');
+    return { status: 401, code: 'unauthorized', message: 'Token refused' };
+  }
 }

@@ -1,4 +1,5 @@
-import type { ChannelName, Inbound, Reply } from '../../core/messages.js';
+import type { Router } from 'express';
+import type { Button, ChannelName, Inbound, Reply } from '../../core/messages.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { InboxStore, SettingsStore } from '../../storage/ports.js';
@@ -34,77 +35,90 @@ function errorClass(e: SendError): string {
  * A platform connector built from an adapter: durable inbox, per-user ordering, rate limit and retries,
  * button memory (typed numbers, Zalo query texts), reply windows, and the webhook route.
  */
-export function createPlatformChannel<E, P>(adapter: PlatformAdapter<E, P>, deps: KitDeps): Channel {
-  const { log, metrics } = deps;
-  const channel: ChannelName = adapter.name;
-  const outbound = new Outbound(channel, deps.settings, log, {
-    ratePerSecond: adapter.rate.perSecond, burst: adapter.rate.burst, ...deps.outbound,
-    onOutcome: (o) => {
-      metrics?.sent.inc({ channel, kind: o.method === 'acknowledge' ? 'ack' : 'reply', outcome: o.ok ? 'sent' : 'failed' });
-      if (o.error) metrics?.sendErrors.inc({ channel, class: errorClass(o.error) });
-      deps.outbound?.onOutcome?.(o);
-    },
-    onTaskError: () => metrics?.processingErrors.inc({ channel }),
-  });
-  const memory = new ButtonMemory();
-  // The latest message time per user, for a platform's reply window (bounded; a restart falls back to the message's own time).
-  const lastSeen = new Map<string, number>();
-  const classified = <T>(p: Promise<T>) => p.catch((e: unknown) => { throw e instanceof SendError ? e : adapter.classify(e); });
-  const call = <T>(method: string, fn: (signal: AbortSignal) => Promise<T>) => outbound.call(method, (signal) => classified(fn(signal)));
+export class PlatformChannel<E, P> implements Channel {
+  readonly name: ChannelName;
+  readonly router?: Router;
+  private readonly outbound: Outbound;
+  private readonly inbox: Inbox<E>;
+  private readonly memory = new ButtonMemory();
+  /** The latest message time per user, for a platform's reply window (bounded; a restart falls back to the message's own time). */
+  private readonly lastSeen = new Map<string, number>();
 
-  function noteSeen(userId: string, at: number): void {
-    const t = Math.max(at, lastSeen.get(userId) ?? 0);
-    lastSeen.delete(userId);
-    lastSeen.set(userId, t);
-    if (lastSeen.size > 50_000) lastSeen.delete(lastSeen.keys().next().value!);
+  constructor(private adapter: PlatformAdapter<E, P>, private deps: KitDeps) {
+    const channel = (this.name = adapter.name);
+    const { metrics } = deps;
+    this.outbound = new Outbound(channel, deps.settings, deps.log, {
+      ratePerSecond: adapter.rate.perSecond, burst: adapter.rate.burst, ...deps.outbound,
+      onOutcome: (o) => {
+        metrics?.sent.inc({ channel, kind: o.method === 'acknowledge' ? 'ack' : 'reply', outcome: o.ok ? 'sent' : 'failed' });
+        if (o.error) metrics?.sendErrors.inc({ channel, class: errorClass(o.error) });
+        deps.outbound?.onOutcome?.(o);
+      },
+      onTaskError: () => metrics?.processingErrors.inc({ channel }),
+    });
+    this.inbox = new Inbox<E>({
+      channel, store: deps.inbox, log: deps.log, queue: this.outbound,
+      parse: (event) => this.parse(event), handle: (m, at) => this.handle(m, at), observe: (event, n) => this.observe(event, n),
+    }, deps.inboxOptions);
+    if (adapter.webhook) this.router = webhookRouter(channel, adapter.webhook, (e) => this.inbox.accept(e), { bodyLimit: deps.bodyLimit, log: deps.log, metrics });
   }
 
-  async function deliver(userId: string, to: unknown, replies: Reply[]): Promise<void> {
-    let numbered;
-    const queries: [string, string][] = [];
-    for (const reply of replies) {
-      const rendered = adapter.render(reply);
-      numbered = rendered.numbered;
-      queries.push(...(rendered.queries ?? []));
-      for (const part of rendered.parts) {
-        if (adapter.replyWindowMs && Date.now() - (lastSeen.get(userId) ?? 0) > adapter.replyWindowMs) {
-          log.warn({ channel, reason: 'reply_window' }, 'response dropped: outside the platform messaging window');
-          metrics?.sent.inc({ channel, kind: 'reply', outcome: 'outside_window' });
-          return;
-        }
-        await call(adapter.sendMethod, (signal) => adapter.send(to, part, signal));
-      }
+  async start(): Promise<void> {
+    await this.adapter.start?.({
+      accept: (e) => this.inbox.accept(e),
+      call: (method, fn) => this.call(method, fn),
+      retryDelay: (n, e) => (e?.retryAfterSeconds !== undefined ? this.outbound.seconds(e.retryAfterSeconds) : this.outbound.backoff(n)),
+    });
+    await this.inbox.start();
+    this.deps.log.info({ channel: this.name }, 'channel on');
+  }
+
+  async stop(): Promise<void> {
+    await this.adapter.stop?.();
+    await this.inbox.stop();
+  }
+
+  /** A platform call, rate-limited and retried, its failures classified by the adapter. */
+  private call<T>(method: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.outbound.call(method, (signal) => fn(signal).catch((e: unknown) => {
+      throw e instanceof SendError ? e : this.adapter.classify(e);
+    }));
+  }
+
+  /** A signed event the adapter cannot read is acknowledged and dropped: a 5xx would make the platform resend it forever. */
+  private parse(event: E): ParsedMessage | undefined {
+    try {
+      return this.adapter.parse(event);
+    } catch (err) {
+      this.deps.metrics?.malformed.inc({ channel: this.name });
+      this.deps.log.warn({ channel: this.name, err: describe(err) }, 'malformed platform event dropped');
+      return undefined;
     }
-    memory.offer(userId, { numbered, queries });
+  }
+
+  private observe(event: InboxEvent, count: number): void {
+    const { metrics } = this.deps;
+    const channel = this.name;
+    if (event === 'sweep') metrics?.inboxSweeps.inc({ channel });
+    else if (event === 'given_up') metrics?.inboxGivenUp.inc({ channel }, count);
+    else metrics?.inboxRecovered.inc({ channel, how: event === 'replayed' ? 'replay' : 'sweep' }, count);
   }
 
   /** Engine and replies for one stored message; false when shutdown cut the replies short. */
-  async function handle(m: ParsedMessage, receivedAt: Date): Promise<boolean> {
-    metrics?.received.inc({ channel });
+  private async handle(m: ParsedMessage, receivedAt: Date): Promise<boolean> {
+    const channel = this.name;
+    this.deps.metrics?.received.inc({ channel });
     // The platform's time bounds the reply window, also for a message replayed after a crash.
-    noteSeen(m.userId, Math.min(m.at ?? receivedAt.getTime(), receivedAt.getTime()));
-    if (m.ack && adapter.acknowledge) {
-      const ack = m.ack;
-      // Every Telegram callback gets an answer, or the button keeps spinning.
-      await call('acknowledge', (signal) => adapter.acknowledge!(ack, signal)).catch(() => undefined);
-    }
-    const payload = m.input.payload ?? memory.resolve(m.userId, m.input.text);
-    const input = payload ? { payload } : m.input;
-    const timer = metrics?.replyDuration.startTimer({ channel });
-    let replies: Reply[];
+    this.noteSeen(m.userId, Math.min(m.at ?? receivedAt.getTime(), receivedAt.getTime()));
+    // Every Telegram callback gets an answer, or the button keeps spinning.
+    if (m.ack && this.adapter.acknowledge) await this.call('acknowledge', (signal) => this.adapter.acknowledge!(m.ack!, signal)).catch(() => undefined);
+    const replies = await this.reply(m, receivedAt);
     try {
-      replies = await deps.engine.handle({ ...input, channel, userId: m.userId, receivedAt });
-    } catch (err) {
-      log.error({ channel, messageId: m.messageId, err: describe(err) }, 'engine failed on a message');
-      replies = [{ text: SORRY }];
-    }
-    timer?.();
-    try {
-      if (replies.length) await deliver(m.userId, m.address ?? m.userId, replies);
+      if (replies.length) await this.deliver(m.userId, m.address ?? m.userId, replies);
     } catch (err) {
       if (!(err instanceof SendError)) throw err; // a bug, not a platform answer: left pending, retried once the lease runs out
       if (err.code === ABORTED_AT_SHUTDOWN) {
-        log.warn({ channel, messageId: m.messageId }, 'reply cut short by shutdown; the message stays pending for the next start');
+        this.deps.log.warn({ channel, messageId: m.messageId }, 'reply cut short by shutdown; the message stays pending for the next start');
         return false;
       }
       // The platform call gave up after its retries (logged and recorded): the message was handled.
@@ -112,34 +126,46 @@ export function createPlatformChannel<E, P>(adapter: PlatformAdapter<E, P>, deps
     return true;
   }
 
-  /** A signed event the adapter cannot read is acknowledged and dropped: a 5xx would make the platform resend it forever. */
-  function parse(event: E): ParsedMessage | undefined {
+  private async reply(m: ParsedMessage, receivedAt: Date): Promise<Reply[]> {
+    const payload = m.input.payload ?? this.memory.resolve(m.userId, m.input.text);
+    const timer = this.deps.metrics?.replyDuration.startTimer({ channel: this.name });
     try {
-      return adapter.parse(event);
+      return await this.deps.engine.handle({ ...(payload ? { payload } : m.input), channel: this.name, userId: m.userId, receivedAt });
     } catch (err) {
-      metrics?.malformed.inc({ channel });
-      log.warn({ channel, err: describe(err) }, 'malformed platform event dropped');
-      return undefined;
+      this.deps.log.error({ channel: this.name, messageId: m.messageId, err: describe(err) }, 'engine failed on a message');
+      return [{ text: SORRY }];
+    } finally {
+      timer?.();
     }
   }
 
-  const observe = (event: InboxEvent, count: number) => {
-    if (event === 'sweep') metrics?.inboxSweeps.inc({ channel });
-    else if (event === 'given_up') metrics?.inboxGivenUp.inc({ channel }, count);
-    else metrics?.inboxRecovered.inc({ channel, how: event === 'replayed' ? 'replay' : 'sweep' }, count);
-  };
-  const inbox = new Inbox<E>({ channel, store: deps.inbox, log, parse, handle, observe, queue: outbound }, deps.inboxOptions);
-  return {
-    name: channel,
-    router: adapter.webhook ? webhookRouter(channel, adapter.webhook, (e) => inbox.accept(e), { bodyLimit: deps.bodyLimit, log, metrics }) : undefined,
-    async start() {
-      await adapter.start?.({ accept: (e) => inbox.accept(e), call, retryDelay: (n, e) => (e?.retryAfterSeconds !== undefined ? outbound.seconds(e.retryAfterSeconds) : outbound.backoff(n)) });
-      await inbox.start();
-      log.info({ channel }, 'channel on');
-    },
-    async stop() {
-      await adapter.stop?.();
-      await inbox.stop();
-    },
-  };
+  private async deliver(userId: string, to: unknown, replies: Reply[]): Promise<void> {
+    let numbered: Button[] | undefined;
+    const queries: [string, string][] = [];
+    for (const reply of replies) {
+      const rendered = this.adapter.render(reply);
+      numbered = rendered.numbered;
+      queries.push(...(rendered.queries ?? []));
+      for (const part of rendered.parts) {
+        if (!this.withinWindow(userId)) return;
+        await this.call(this.adapter.sendMethod, (signal) => this.adapter.send(to, part, signal));
+      }
+    }
+    this.memory.offer(userId, { numbered, queries });
+  }
+
+  private withinWindow(userId: string): boolean {
+    const windowMs = this.adapter.replyWindowMs;
+    if (!windowMs || Date.now() - (this.lastSeen.get(userId) ?? 0) <= windowMs) return true;
+    this.deps.log.warn({ channel: this.name, reason: 'reply_window' }, 'response dropped: outside the platform messaging window');
+    this.deps.metrics?.sent.inc({ channel: this.name, kind: 'reply', outcome: 'outside_window' });
+    return false;
+  }
+
+  private noteSeen(userId: string, at: number): void {
+    const t = Math.max(at, this.lastSeen.get(userId) ?? 0);
+    this.lastSeen.delete(userId);
+    this.lastSeen.set(userId, t);
+    if (this.lastSeen.size > 50_000) this.lastSeen.delete(this.lastSeen.keys().next().value!);
+  }
 }

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { parseRetryAfter, PlatformHttpError, SendError } from '../kit/errors.js';
-import type { PlatformAdapter, Refusal } from '../kit/types.js';
+import type { Reply } from '../../core/messages.js';
+import type { PlatformAdapter, Refusal, Rendered, WebhookRequest, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
 import { messagingEvents, parseMessenger, type MessagingEvent } from './parse.js';
 import { MESSENGER_TEXT_LIMIT, renderMessenger, type MsgPart } from './render.js';
@@ -35,36 +36,48 @@ export function classifyMessenger(e: unknown): SendError {
 }
 
 /** Facebook Messenger through the Graph Send API. */
-export function messengerAdapter(o: MessengerOptions): PlatformAdapter<MessagingEvent, MsgPart> {
-  const http = axios.create({ timeout: o.timeoutMs ?? 10_000, validateStatus: () => true });
-  return {
-    name: 'messenger',
-    rate: { perSecond: 250, burst: 50 },
-    sendMethod: 'me/messages',
-    replyWindowMs: MESSENGER_WINDOW_MS,
-    parse: parseMessenger,
-    render: (reply) => renderMessenger(reply, o.textLimit ?? MESSENGER_TEXT_LIMIT),
-    async send(to, message, signal) {
-      const res = await http.post(`${o.graphUrl}/me/messages`, { recipient: { id: String(to) }, messaging_type: 'RESPONSE', message },
-        { params: { access_token: o.pageToken }, signal });
-      if (res.status < 200 || res.status >= 300) throw new PlatformHttpError(res.status, res.data, res.headers);
-    },
-    classify: classifyMessenger,
-    webhook: {
+export class MessengerAdapter implements PlatformAdapter<MessagingEvent, MsgPart> {
+  readonly name = 'messenger' as const;
+  readonly rate = { perSecond: 250, burst: 50 };
+  readonly sendMethod = 'me/messages';
+  readonly replyWindowMs = MESSENGER_WINDOW_MS;
+  readonly parse = parseMessenger;
+  readonly classify = classifyMessenger;
+  readonly webhook: WebhookSpec<MessagingEvent>;
+  private readonly http: AxiosInstance;
+
+  constructor(private o: MessengerOptions) {
+    this.http = axios.create({ timeout: o.timeoutMs ?? 10_000, validateStatus: () => true });
+    this.webhook = {
       path: '/webhooks/messenger',
-      get(q) {
-        const ok = q['hub.mode'] === 'subscribe' && typeof q['hub.verify_token'] === 'string' && safeEqual(q['hub.verify_token'], o.verifyToken)
-          && typeof q['hub.challenge'] === 'string';
-        return ok ? { status: 200, text: q['hub.challenge'] as string } : { status: 403, text: 'Verification failed' };
-      },
-      verify(req): Refusal | undefined {
-        const sig = req.header('x-hub-signature-256');
-        if (!sig) return { status: 401, code: 'unauthorized', message: 'Missing X-Hub-Signature-256' };
-        const expected = `sha256=${crypto.createHmac('sha256', o.appSecret).update(req.raw).digest('hex')}`;
-        if (!safeEqual(sig.trim().toLowerCase(), expected)) return { status: 403, code: 'forbidden', message: 'Bad signature' };
-        return undefined;
-      },
+      get: (q) => this.subscriptionCheck(q),
+      verify: (req) => this.verify(req),
       events: messagingEvents,
-    },
-  };
+    };
+  }
+
+  render(reply: Reply): Rendered<MsgPart> {
+    return renderMessenger(reply, this.o.textLimit ?? MESSENGER_TEXT_LIMIT);
+  }
+
+  async send(to: unknown, message: MsgPart, signal: AbortSignal): Promise<void> {
+    const res = await this.http.post(`${this.o.graphUrl}/me/messages`, { recipient: { id: String(to) }, messaging_type: 'RESPONSE', message },
+      { params: { access_token: this.o.pageToken }, signal });
+    if (res.status < 200 || res.status >= 300) throw new PlatformHttpError(res.status, res.data, res.headers);
+  }
+
+  private subscriptionCheck(q: Record<string, unknown>): { status: number; text: string } {
+    const token = q['hub.verify_token'];
+    const challenge = q['hub.challenge'];
+    const ok = q['hub.mode'] === 'subscribe' && typeof token === 'string' && safeEqual(token, this.o.verifyToken) && typeof challenge === 'string';
+    return ok ? { status: 200, text: challenge } : { status: 403, text: 'Verification failed' };
+  }
+
+  private verify(req: WebhookRequest): Refusal | undefined {
+    const sig = req.header('x-hub-signature-256');
+    if (!sig) return { status: 401, code: 'unauthorized', message: 'Missing X-Hub-Signature-256' };
+    const expected = `sha256=${crypto.createHmac('sha256', this.o.appSecret).update(req.raw).digest('hex')}`;
+    if (!safeEqual(sig.trim().toLowerCase(), expected)) return { status: 403, code: 'forbidden', message: 'Bad signature' };
+    return undefined;
+  }
 }

@@ -2,7 +2,8 @@ import { Telegraf, TelegramError } from 'telegraf';
 import type { Logger } from '../../log.js';
 import { describe, SendError } from '../kit/errors.js';
 import { sleep } from '../kit/outbound.js';
-import type { AdapterContext, PlatformAdapter, Refusal, WebhookSpec } from '../kit/types.js';
+import type { Reply } from '../../core/messages.js';
+import type { AdapterContext, PlatformAdapter, Refusal, Rendered, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
 import { groupCallbackId, isUpdate, parseTelegram, type TgUpdate } from './parse.js';
 import { renderTelegram, TELEGRAM_TEXT_LIMIT, type TgPart } from './render.js';
@@ -39,97 +40,114 @@ class StoreError extends Error {
   }
 }
 
-export function telegramAdapter(o: TelegramOptions): PlatformAdapter<TgUpdate, TgPart> {
-  const bot = new Telegraf(o.token, { telegram: { apiRoot: o.apiRoot, webhookReply: false } });
-  // Telegraf types its signal as the abort-controller shim; node-fetch accepts the native one at run time.
-  type TgSignal = NonNullable<Parameters<typeof bot.telegram.callApi>[2]>['signal'];
-  const api = (method: Parameters<typeof bot.telegram.callApi>[0], body: object, signal: AbortSignal) =>
-    bot.telegram.callApi(method, body as never, { signal: signal as unknown as TgSignal });
-  const polling = new AbortController();
-  let pollLoop: Promise<void> | undefined;
-  let ctx: AdapterContext<TgUpdate> | undefined;
+/** Telegram Bot API through Telegraf's client; webhook with a secret, long polling without. */
+export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
+  readonly name = 'telegram' as const;
+  readonly rate = { perSecond: 25, burst: 30 };
+  readonly sendMethod = 'sendMessage';
+  readonly parse = parseTelegram;
+  readonly classify = classifyTelegram;
+  readonly webhook?: WebhookSpec<TgUpdate>;
+  private readonly bot: Telegraf;
+  private readonly polling = new AbortController();
+  private pollLoop?: Promise<void>;
+  private ctx?: AdapterContext<TgUpdate>;
 
-  const answerCallback = (id: string, signal: AbortSignal) => api('answerCallbackQuery', { callback_query_id: id }, signal).then(() => undefined);
+  constructor(private o: TelegramOptions) {
+    this.bot = new Telegraf(o.token, { telegram: { apiRoot: o.apiRoot, webhookReply: false } });
+    if (o.webhookSecret) this.webhook = this.webhookSpec(o.webhookSecret);
+  }
+
+  render(reply: Reply): Rendered<TgPart> {
+    return renderTelegram(reply, this.o.textLimit ?? TELEGRAM_TEXT_LIMIT);
+  }
+
+  async send(to: unknown, part: TgPart, signal: AbortSignal): Promise<void> {
+    await this.api('sendMessage', { chat_id: String(to), text: part.text, ...(part.reply_markup ? { reply_markup: part.reply_markup } : {}) }, signal);
+  }
+
+  async acknowledge(callbackId: string, signal: AbortSignal): Promise<void> {
+    await this.api('answerCallbackQuery', { callback_query_id: callbackId }, signal);
+  }
+
+  async start(ctx: AdapterContext<TgUpdate>): Promise<void> {
+    this.ctx = ctx;
+    if (this.o.webhookSecret) return this.o.log.info({ channel: 'telegram', mode: 'webhook' }, 'telegram updates arrive at the webhook');
+    this.o.log.info({ channel: 'telegram', mode: 'polling' }, 'no TELEGRAM_WEBHOOK_SECRET: long polling');
+    this.pollLoop = this.poll(ctx).catch((err: unknown) => this.o.log.error({ channel: 'telegram', err: describe(err) }, 'polling crashed'));
+  }
+
+  async stop(): Promise<void> {
+    this.polling.abort();
+    await this.pollLoop;
+  }
+
+  private api(method: Parameters<Telegraf['telegram']['callApi']>[0], body: object, signal: AbortSignal) {
+    // Telegraf types its signal as the abort-controller shim; node-fetch accepts the native one at run time.
+    type TgSignal = NonNullable<Parameters<Telegraf['telegram']['callApi']>[2]>['signal'];
+    return this.bot.telegram.callApi(method, body as never, { signal: signal as unknown as TgSignal });
+  }
+
   /** Answers a group chat's button press on the side; the update itself is not a conversation. */
-  const screen = (update: TgUpdate) => {
+  private screen(update: TgUpdate): void {
     const id = groupCallbackId(update);
-    if (id && ctx) void ctx.call('answerCallbackQuery', (signal) => answerCallback(id, signal)).catch(() => undefined);
-  };
+    if (id && this.ctx) void this.ctx.call('answerCallbackQuery', (signal) => this.acknowledge(id, signal)).catch(() => undefined);
+  }
 
-  const webhook: WebhookSpec<TgUpdate> | undefined = o.webhookSecret ? {
-    path: '/webhooks/telegram',
-    verify(req): Refusal | undefined {
-      const got = req.header('x-telegram-bot-api-secret-token');
-      if (!got) return { status: 401, code: 'unauthorized', message: 'Missing secret token' };
-      if (!safeEqual(got, o.webhookSecret!)) return { status: 403, code: 'forbidden', message: 'Wrong secret token' };
-      return undefined;
-    },
-    events(body) {
-      if (!isUpdate(body)) return [];
-      screen(body);
-      return [body];
-    },
-  } : undefined;
+  private webhookSpec(secret: string): WebhookSpec<TgUpdate> {
+    return {
+      path: '/webhooks/telegram',
+      verify(req): Refusal | undefined {
+        const got = req.header('x-telegram-bot-api-secret-token');
+        if (!got) return { status: 401, code: 'unauthorized', message: 'Missing secret token' };
+        if (!safeEqual(got, secret)) return { status: 403, code: 'forbidden', message: 'Wrong secret token' };
+        return undefined;
+      },
+      events: (body) => {
+        if (!isUpdate(body)) return [];
+        this.screen(body);
+        return [body];
+      },
+    };
+  }
 
-  async function poll(c: AdapterContext<TgUpdate>): Promise<void> {
-    const signal = polling.signal;
+  private async poll(c: AdapterContext<TgUpdate>): Promise<void> {
+    const signal = this.polling.signal;
     let offset = 0;
     let failures = 0;
     // Telegram refuses getUpdates while a webhook is set.
-    await api('deleteWebhook', { drop_pending_updates: false }, signal).catch((e: unknown) => {
-      if (!signal.aborted) o.log.warn({ channel: 'telegram', err: describe(classifyTelegram(e)) }, 'deleteWebhook failed; polling anyway');
+    await this.api('deleteWebhook', { drop_pending_updates: false }, signal).catch((e: unknown) => {
+      if (!signal.aborted) this.o.log.warn({ channel: 'telegram', err: describe(classifyTelegram(e)) }, 'deleteWebhook failed; polling anyway');
     });
     while (!signal.aborted) {
       try {
-        const timeout = o.pollTimeoutSec ?? 50;
-        // The long poll's own deadline guards against a connection that silently hangs.
-        const deadline = AbortSignal.any([signal, AbortSignal.timeout((timeout + 15) * 1000)]);
-        const updates = await api('getUpdates', { timeout, offset, allowed_updates: ['message', 'callback_query'] }, deadline);
+        offset = await this.pollOnce(c, offset);
         failures = 0;
-        for (const u of updates as unknown[]) {
-          if (!isUpdate(u)) continue;
-          screen(u);
-          // Stored before the offset moves past it: the next getUpdates confirms it to Telegram.
-          await c.accept(u).catch((err: unknown) => { throw new StoreError(err); });
-          offset = Math.max(offset, u.update_id + 1);
-        }
       } catch (e) {
         if (signal.aborted) return;
         const err = e instanceof StoreError ? undefined : classifyTelegram(e);
-        if (err && (err.code === 401 || err.code === 404)) {
-          o.log.error({ channel: 'telegram', code: err.code }, 'bot token rejected; long polling stopped');
-          return;
-        }
+        if (err && (err.code === 401 || err.code === 404)) return this.o.log.error({ channel: 'telegram', code: err.code }, 'bot token rejected; long polling stopped');
         // Not confirmed to Telegram on a store failure: the same updates come again; those stored are dropped as duplicates.
         const delay = c.retryDelay(++failures, err);
-        o.log.warn({ channel: 'telegram', err: describe(e instanceof StoreError ? e.cause : err), delayMs: delay },
+        this.o.log.warn({ channel: 'telegram', err: describe(e instanceof StoreError ? e.cause : err), delayMs: delay },
           e instanceof StoreError ? 'could not store an update; fetching it again' : 'getUpdates failed; retrying');
         await sleep(delay, signal).catch(() => undefined);
       }
     }
   }
 
-  return {
-    name: 'telegram',
-    rate: { perSecond: 25, burst: 30 },
-    sendMethod: 'sendMessage',
-    parse: parseTelegram,
-    render: (reply) => renderTelegram(reply, o.textLimit ?? TELEGRAM_TEXT_LIMIT),
-    async send(to, part, signal) {
-      await api('sendMessage', { chat_id: String(to), text: part.text, ...(part.reply_markup ? { reply_markup: part.reply_markup } : {}) }, signal);
-    },
-    classify: classifyTelegram,
-    acknowledge: answerCallback,
-    webhook,
-    async start(c) {
-      ctx = c;
-      if (o.webhookSecret) return o.log.info({ channel: 'telegram', mode: 'webhook' }, 'telegram updates arrive at the webhook');
-      o.log.info({ channel: 'telegram', mode: 'polling' }, 'no TELEGRAM_WEBHOOK_SECRET: long polling');
-      pollLoop = poll(c).catch((err: unknown) => o.log.error({ channel: 'telegram', err: describe(err) }, 'polling crashed'));
-    },
-    async stop() {
-      polling.abort();
-      await pollLoop;
-    },
-  };
+  /** One long poll; returns the next offset. Each update is stored before the offset moves past it. */
+  private async pollOnce(c: AdapterContext<TgUpdate>, offset: number): Promise<number> {
+    const timeout = this.o.pollTimeoutSec ?? 50;
+    // The long poll's own deadline guards against a connection that silently hangs.
+    const deadline = AbortSignal.any([this.polling.signal, AbortSignal.timeout((timeout + 15) * 1000)]);
+    const updates = await this.api('getUpdates', { timeout, offset, allowed_updates: ['message', 'callback_query'] }, deadline);
+    for (const u of updates as unknown[]) {
+      if (!isUpdate(u)) continue;
+      this.screen(u);
+      await c.accept(u).catch((err: unknown) => { throw new StoreError(err); });
+      offset = Math.max(offset, u.update_id + 1);
+    }
+    return offset;
+  }
 }

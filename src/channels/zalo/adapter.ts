@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
-import axios from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../../log.js';
 import type { SettingsStore } from '../../storage/ports.js';
 import { describe, parseRetryAfter, PlatformHttpError, SendError } from '../kit/errors.js';
-import type { PlatformAdapter, Refusal } from '../kit/types.js';
+import type { Reply } from '../../core/messages.js';
+import type { AdapterContext, PlatformAdapter, Refusal, Rendered, WebhookRequest, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
 import { parseZalo, type ZaloEvent } from './parse.js';
 import { renderZalo, ZALO_TEXT_LIMIT, type ZaloPart } from './render.js';
@@ -49,72 +50,79 @@ export function classifyZalo(e: unknown): SendError {
 }
 
 /** Zalo Official Account through the OA Open API v3. */
-export function zaloAdapter(o: ZaloOptions): PlatformAdapter<ZaloEvent, ZaloPart> {
-  const http = axios.create({ timeout: o.timeoutMs ?? 10_000, validateStatus: () => true });
-  const tokens = new ZaloTokens({ settings: o.settings, log: o.log, http }, {
-    appId: o.appId, appSecret: o.appSecret, oauthUrl: o.oauthUrl, envAccess: o.accessToken, envRefresh: o.refreshToken,
-  });
-  let timer: NodeJS.Timeout | undefined;
+export class ZaloAdapter implements PlatformAdapter<ZaloEvent, ZaloPart> {
+  readonly name = 'zalo' as const;
+  readonly rate = { perSecond: 20, burst: 20 };
+  readonly sendMethod = 'oa/message/cs';
+  readonly parse = parseZalo;
+  readonly classify = classifyZalo;
+  readonly webhook: WebhookSpec<ZaloEvent>;
+  private readonly http: AxiosInstance;
+  private readonly tokens: ZaloTokens;
+  private timer?: NodeJS.Timeout;
 
-  async function post(token: string, userId: string, message: ZaloPart, signal: AbortSignal): Promise<number> {
-    const res = await http.post(`${o.apiUrl}/v3.0/oa/message/cs`, { recipient: { user_id: userId }, message },
+  constructor(private o: ZaloOptions) {
+    this.http = axios.create({ timeout: o.timeoutMs ?? 10_000, validateStatus: () => true });
+    this.tokens = new ZaloTokens({ settings: o.settings, log: o.log, http: this.http }, {
+      appId: o.appId, appSecret: o.appSecret, oauthUrl: o.oauthUrl, envAccess: o.accessToken, envRefresh: o.refreshToken,
+    });
+    this.webhook = { path: '/webhooks/zalo', verify: (req) => this.verify(req), events: (body) => [body as ZaloEvent] };
+  }
+
+  render(reply: Reply): Rendered<ZaloPart> {
+    return renderZalo(reply, this.o.textLimit ?? ZALO_TEXT_LIMIT);
+  }
+
+  /** A rejected token is refreshed once and the message sent once more, never in a loop. */
+  async send(to: unknown, part: ZaloPart, signal: AbortSignal): Promise<void> {
+    let token = await this.tokens.accessToken();
+    if (!token) throw new SendError('zalo_no_access_token', false);
+    let code = await this.post(token, String(to), part, signal);
+    if (TOKEN_REJECTED.has(code) && this.tokens.canRefresh()) {
+      token = await this.tokens.refresh(token).catch((e: unknown) => {
+        throw new SendError(`zalo_refresh_failed:${e instanceof SendError ? e.code : 'error'}`, false);
+      });
+      code = await this.post(token, String(to), part, signal);
+    }
+    if (code !== 0) throw new ZaloApiError(code);
+  }
+
+  async start(ctx: AdapterContext<ZaloEvent>): Promise<void> {
+    this.tokens.call = ctx.call;
+    await this.tokens.init();
+    if (!this.o.appSecret || !this.o.refreshToken) this.o.log.warn({ channel: 'zalo' }, 'ZALO_APP_SECRET or ZALO_REFRESH_TOKEN not set: the access token will not be refreshed');
+    const tick = () => void this.checkExpiry().catch((err: unknown) => this.o.log.error({ channel: 'zalo', err: describe(err) }, 'zalo token refresh failed'));
+    this.timer = setInterval(tick, this.o.refreshCheckMs ?? 5 * 60_000);
+    this.timer.unref();
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.tokens.idle();
+  }
+
+  private verify(req: WebhookRequest): Refusal | undefined {
+    const header = req.header('x-zevent-signature');
+    if (!header) return { status: 401, code: 'unauthorized', message: 'Missing X-ZEvent-Signature' };
+    if (!req.body) return undefined; // answered 400 as malformed
+    const ts = typeof req.body.timestamp === 'string' || typeof req.body.timestamp === 'number' ? String(req.body.timestamp) : '';
+    // Plain SHA-256 of app_id + raw body + timestamp + OA secret key (Zalo's scheme, not an HMAC).
+    const mac = crypto.createHash('sha256').update(this.o.appId).update(req.raw).update(ts).update(this.o.oaSecretKey).digest('hex');
+    if (!safeEqual(header.trim().replace(/^mac=/i, '').toLowerCase(), mac)) return { status: 403, code: 'forbidden', message: 'Bad signature' };
+    return undefined;
+  }
+
+  private async post(token: string, userId: string, message: ZaloPart, signal: AbortSignal): Promise<number> {
+    const res = await this.http.post(`${this.o.apiUrl}/v3.0/oa/message/cs`, { recipient: { user_id: userId }, message },
       { headers: { access_token: token, 'content-type': 'application/json' }, signal });
     if (res.status >= 400) throw new PlatformHttpError(res.status, res.data, res.headers);
     return Number((res.data as { error?: unknown } | undefined)?.error ?? 0);
   }
 
-  async function checkExpiry(): Promise<void> {
-    if (!tokens.canRefresh()) return;
-    const at = await tokens.expiresAt();
-    if (at !== undefined && at - Date.now() < (o.refreshBeforeMs ?? 60 * 60_000)) await tokens.refresh();
+  private async checkExpiry(): Promise<void> {
+    if (!this.tokens.canRefresh()) return;
+    const at = await this.tokens.expiresAt();
+    if (at !== undefined && at - Date.now() < (this.o.refreshBeforeMs ?? 60 * 60_000)) await this.tokens.refresh();
   }
-
-  return {
-    name: 'zalo',
-    rate: { perSecond: 20, burst: 20 },
-    sendMethod: 'oa/message/cs',
-    parse: parseZalo,
-    render: (reply) => renderZalo(reply, o.textLimit ?? ZALO_TEXT_LIMIT),
-    /** A rejected token is refreshed once and the message sent once more, never in a loop. */
-    async send(to, part, signal) {
-      let token = await tokens.accessToken();
-      if (!token) throw new SendError('zalo_no_access_token', false);
-      let code = await post(token, String(to), part, signal);
-      if (TOKEN_REJECTED.has(code) && tokens.canRefresh()) {
-        token = await tokens.refresh(token).catch((e: unknown) => {
-          throw new SendError(`zalo_refresh_failed:${e instanceof SendError ? e.code : 'error'}`, false);
-        });
-        code = await post(token, String(to), part, signal);
-      }
-      if (code !== 0) throw new ZaloApiError(code);
-    },
-    classify: classifyZalo,
-    webhook: {
-      path: '/webhooks/zalo',
-      verify(req): Refusal | undefined {
-        const header = req.header('x-zevent-signature');
-        if (!header) return { status: 401, code: 'unauthorized', message: 'Missing X-ZEvent-Signature' };
-        if (!req.body) return undefined; // answered 400 as malformed
-        const ts = typeof req.body.timestamp === 'string' || typeof req.body.timestamp === 'number' ? String(req.body.timestamp) : '';
-        // Plain SHA-256 of app_id + raw body + timestamp + OA secret key (Zalo's scheme, not an HMAC).
-        const mac = crypto.createHash('sha256').update(o.appId).update(req.raw).update(ts).update(o.oaSecretKey).digest('hex');
-        if (!safeEqual(header.trim().replace(/^mac=/i, '').toLowerCase(), mac)) return { status: 403, code: 'forbidden', message: 'Bad signature' };
-        return undefined;
-      },
-      events: (body) => [body as ZaloEvent],
-    },
-    async start(ctx) {
-      tokens.call = ctx.call;
-      await tokens.init();
-      if (!o.appSecret || !o.refreshToken) o.log.warn({ channel: 'zalo' }, 'ZALO_APP_SECRET or ZALO_REFRESH_TOKEN not set: the access token will not be refreshed');
-      const tick = () => void checkExpiry().catch((err: unknown) => o.log.error({ channel: 'zalo', err: describe(err) }, 'zalo token refresh failed'));
-      timer = setInterval(tick, o.refreshCheckMs ?? 5 * 60_000);
-      timer.unref();
-      tick();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await tokens.idle();
-    },
-  };
 }

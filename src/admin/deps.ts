@@ -1,0 +1,17 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Directory } from '../participation/directory.js';
+import type { Quiz } from '../quiz/bank.js';
+import type { ParticipationStore, StaffStore } from '../storage/ports.js';
+
+export interface AdminDeps {
+  config: Config;
+  staff: StaffStore;
+  participation: ParticipationStore;
+  directory: Directory;
+  /** The loaded quiz bank, for quiz titles in reports. */
+  quizzes: Quiz[];
+  log: Logger;
+  /** The directory holding admin/ (the dashboard files); defaults to the repository's public/. */
+  publicDir?: string;
+}
