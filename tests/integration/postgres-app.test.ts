@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, tempDir, type TestApp } from '../helpers/app.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
 const schema = `app_${crypto.randomBytes(4).toString('hex')}`;
@@ -28,5 +30,15 @@ describe('the bot on PostgreSQL (DATABASE_URL)', () => {
     expect((await t.chat('pg-1', { payload: 'QZ:resume' }))[0]!.text).toMatch(/^Câu 2\/12/);
     const { rows } = await admin.query(`SELECT type, COUNT(*)::int AS n FROM ${schema}.events GROUP BY type ORDER BY type`);
     expect(rows).toEqual([{ type: 'contact', n: 1 }, { type: 'quiz_started', n: 1 }]);
+  });
+
+  it('never loads the better-sqlite3 native addon', async () => {
+    const env = { ...process.env, DATA_DIR: tempDir(), DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+    const run = (extra: Record<string, string>) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'tests/helpers/native-addons.ts'], { env: { ...env, ...extra } });
+    const onPostgres = JSON.parse((await run({})).stdout) as string[];
+    expect(onPostgres.some((f) => f.includes('hnswlib'))).toBe(true); // the check sees addons at all
+    expect(onPostgres.filter((f) => f.includes('better_sqlite3'))).toEqual([]);
+    const onSqlite = JSON.parse((await run({ DATABASE_URL: '' })).stdout) as string[];
+    expect(onSqlite.some((f) => f.includes('better_sqlite3'))).toBe(true);
   });
 });
