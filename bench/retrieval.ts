@@ -12,6 +12,9 @@ import { parse } from 'yaml';
 import { loadArticles, type Chunk } from '../src/retrieval/knowledge.js';
 import { HybridIndex } from '../src/retrieval/hybrid.js';
 import { HashingEmbedder } from '../src/retrieval/embeddings.js';
+import { Lexicon } from '../src/text/lexicon.js';
+
+const lexicon = Lexicon.load('knowledge');
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SIZES = sizes.length ? sizes : [1_000, 10_000, 100_000];
@@ -29,7 +32,7 @@ function synthetic(n: number): Chunk[] {
   while (out.length < n) {
     const i = out.length;
     const text = Array.from({ length: 3 + Math.floor(rand() * 4) }, () => sentences[Math.floor(rand() * sentences.length)]).join(' ');
-    out.push({ id: `syn-${i}#0`, articleId: `syn-${Math.floor(i / 4)}`, title: headings[Math.floor(rand() * headings.length)]!, heading: headings[Math.floor(rand() * headings.length)]!, text, source: 'synthetic', samples: [] });
+    out.push({ id: `syn-${i}#0`, articleId: `syn-${Math.floor(i / 4)}`, title: headings[Math.floor(rand() * headings.length)]!, heading: headings[Math.floor(rand() * headings.length)]!, text, source: 'synthetic', samples: [], intro: false });
   }
   return out;
 }
@@ -56,7 +59,7 @@ for (const n of SIZES) {
   globalThis.gc?.();
   const before = process.memoryUsage();
   let t = performance.now();
-  const index = await HybridIndex.open(chunks, `bench-${n}`, new HashingEmbedder());
+  const index = await HybridIndex.open(chunks, `bench-${n}`, new HashingEmbedder(lexicon), lexicon);
   const build = performance.now() - t;
   globalThis.gc?.();
   const after = process.memoryUsage();

@@ -46,7 +46,7 @@ export async function startApp(
   const metrics = new Metrics();
 
   let ready = false;
-  const answerer = await createAnswerer(config, log);
+  const { answerer } = await createAnswerer(config, log);
   const activities: Activity[] = [
     new ProfileActivity({ dialog, store: store.participation, recorder, directory }),
     new QuizActivity(quizzes, { dialog, store: store.participation, recorder, passRatio: config.QUIZ_PASS_RATIO }),

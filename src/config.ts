@@ -29,7 +29,7 @@ const schema = z.object({
   TRUST_PROXY: z.preprocess((v) => v === 'true' || v === '1', z.boolean()),
   PUBLIC_BASE_URL: optional,
 
-  ANSWER_MIN_CONFIDENCE: z.preprocess((v) => (v === '' || v === undefined ? 0.7 : Number(v)), z.number().min(0).max(1)),
+  ANSWER_MIN_CONFIDENCE: z.preprocess((v) => (v === "" || v === undefined ? 0.5 : Number(v)), z.number().min(0).max(1)),
   QUIZ_PASS_RATIO: z.preprocess((v) => (v === '' || v === undefined ? 0.8 : Number(v)), z.number().min(0).max(1)),
 
   TELEGRAM_BOT_TOKEN: optional,

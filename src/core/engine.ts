@@ -15,7 +15,7 @@ export interface EngineDeps {
   trace?: (fields: Record<string, unknown>, msg: string) => void;
 }
 
-export const ENGINE_TEXTS = ['answer.source', 'answer.feedback_question', 'answer.unknown', 'feedback.thanks', 'button.helpful', 'button.unhelpful', 'button.menu'] as const;
+export const ENGINE_TEXTS = ['answer.source', 'answer.feedback_question', 'answer.unknown', 'answer.more_button', 'feedback.thanks', 'button.helpful', 'button.unhelpful', 'button.menu'] as const;
 
 /** Nodes the engine itself needs. */
 export const ENGINE_NODES = ['greeting', 'menu', 'fallback', 'unsupported', 'too_long'] as const;
@@ -23,7 +23,7 @@ export const ENGINE_NODES = ['greeting', 'menu', 'fallback', 'unsupported', 'too
 // Nodes that always work, even in the middle of a quiz or a registration.
 const GLOBAL_NODES = new Set(['greeting', 'menu', 'help', 'my_data', 'delete_data']);
 
-const feedback = payloadCodec('FB', { yes: [], no: [] });
+const answers = payloadCodec('FB', { yes: [], no: [], more: [] });
 
 /** Turns one inbound message into replies. Knows nothing of platforms, storage or retrieval: only its ports. */
 export class Engine {
@@ -82,7 +82,8 @@ export class Engine {
   private async onPayload(turn: Turn, payload: string): Promise<void> {
     const node = this.deps.dialog.find({ payload });
     if (node) return this.enterNode(turn, node);
-    const vote = feedback.decode(payload);
+    const vote = answers.decode(payload);
+    if (vote?.verb === 'more') return this.onMore(turn);
     if (vote) return this.onFeedback(turn, vote.verb === 'yes');
     const activity = this.deps.activities.find((a) => payload.startsWith(`${a.prefix}:`));
     if (activity) return activity.onPayload(turn, payload);
@@ -112,25 +113,49 @@ export class Engine {
   private async answerQuestion(turn: Turn, question: string): Promise<void> {
     const { dialog, answerer, recorder } = this.deps;
     const result = await answerer.answer(question);
-    if (result.found) {
+    if (result.kind === 'answer') {
       await recorder.record(turn, 'question_answered');
       turn.state.awaitingFeedback = true;
       this.deps.trace?.({ confidence: result.confidence, title: result.title }, 'answered');
-      turn.replies.push({ text: `${result.text}\n\n${dialog.text('answer.source', { source: result.source })}` });
-      turn.replies.push({
-        text: dialog.text('answer.feedback_question'),
-        buttons: [
-          { title: dialog.text('button.helpful'), payload: feedback.encode('yes', {}) },
-          { title: dialog.text('button.unhelpful'), payload: feedback.encode('no', {}) },
-          { title: dialog.text('button.menu'), payload: dialog.node('menu').payload! },
-        ],
-      });
-    } else {
+      this.sayAnswer(turn, result.text, result.source, result.more);
+    } else if (result.kind === 'unknown') {
       await recorder.record(turn, 'question_unanswered');
       await recorder.unanswered(turn.inbound.channel, question, turn.inbound.receivedAt);
       const shown = question.length > 80 ? `${question.slice(0, 77)}...` : question;
       turn.replies.push({ text: dialog.text('answer.unknown', { question: shown }), buttons: dialog.menuButtons() });
+    } else {
+      // Small talk, an out-of-scope request or a stray choice: a reply of its own, nothing for staff.
+      this.deps.trace?.({ kind: result.kind }, 'not a question');
+      turn.replies.push(result.kind === 'smalltalk' ? { text: result.text } : { text: result.text, buttons: dialog.menuButtons() });
     }
+  }
+
+  /** An answer (or its continuation) with its source; further screens behind "Xem thêm", then the feedback question. */
+  private sayAnswer(turn: Turn, text: string, source: string, more: string[] = []): void {
+    const { dialog } = this.deps;
+    const menu = { title: dialog.text('button.menu'), payload: dialog.node('menu').payload! };
+    if (more.length) turn.state.more = { pages: more, source };
+    else delete turn.state.more;
+    turn.replies.push({
+      text: `${text}\n\n${dialog.text('answer.source', { source })}`,
+      ...(more.length ? { buttons: [{ title: dialog.text('answer.more_button'), payload: answers.encode('more', {}) }] } : {}),
+    });
+    turn.replies.push({
+      text: dialog.text('answer.feedback_question'),
+      buttons: [
+        { title: dialog.text('button.helpful'), payload: answers.encode('yes', {}) },
+        { title: dialog.text('button.unhelpful'), payload: answers.encode('no', {}) },
+        menu,
+      ],
+    });
+  }
+
+  /** "Xem thêm": the rest of the last answer, if there is one. */
+  private onMore(turn: Turn): void {
+    const more = turn.state.more as { pages: string[]; source: string } | undefined;
+    if (!more?.pages.length) return void turn.replies.push(this.deps.dialog.reply(this.deps.dialog.node('fallback')));
+    const [page, ...rest] = more.pages;
+    this.sayAnswer(turn, page!, more.source, rest);
   }
 
   private async onFeedback(turn: Turn, helpful: boolean): Promise<void> {

@@ -5,14 +5,22 @@ import type { Button, ChannelName, Inbound, Reply } from './messages.js';
  * itself, and each port is implemented elsewhere (retrieval, participation, storage, dialog, scale).
  */
 
+/** An answer from the knowledge base: the first phone screen, the rest behind a button. */
 export interface AnswerFound {
-  found: true;
+  kind: 'answer';
   text: string;
+  /** Further phone screens, for those who ask for more. */
+  more?: string[];
   title: string;
   source: string;
   confidence: number;
 }
-export type AnswerResult = AnswerFound | { found: false };
+
+/**
+ * What the answerer made of a message: an answer; small talk, an out-of-scope request or a stray choice
+ * (replied to, never sent to staff); or an in-scope question it cannot answer (sent to staff).
+ */
+export type AnswerResult = AnswerFound | { kind: 'smalltalk' | 'out_of_scope' | 'hint'; text: string } | { kind: 'unknown' };
 
 /** Answers a free-text question from the knowledge base (or says it cannot). */
 export interface Answerer {

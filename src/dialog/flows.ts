@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import type { Button, Reply } from '../core/messages.js';
 import type { Dialog } from '../core/ports.js';
+import { ContentError as FlowError, parseYamlFile } from '../content/yaml-file.js';
 import { matchKey } from '../text/vietnamese.js';
 
 export const ACTIONS = ['quiz.list', 'register.start', 'data.show', 'data.delete'] as const;
@@ -25,7 +25,7 @@ const fileSchema = z.object({
 
 export type FlowNode = z.infer<typeof nodeSchema> & { name: string };
 
-export class FlowError extends Error {}
+export { ContentError as FlowError } from '../content/yaml-file.js';
 
 /** All flows merged: nodes by name, payload and trigger, and the shared text catalogue. */
 export class Flows implements Dialog {
@@ -46,24 +46,11 @@ export class Flows implements Dialog {
   }
 
   private add(file: string): void {
-    const lines = new LineCounter();
-    const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: true });
-    const where = (offset: number | undefined) => {
-      const p = lines.linePos(offset ?? 0);
-      return `${file}:${p.line}:${p.col}`;
-    };
-    if (doc.errors.length) {
-      const e = doc.errors[0]!;
-      throw new FlowError(`${where(e.pos[0])}: ${e.message.split('\n')[0]}`);
-    }
-    const parsed = fileSchema.safeParse(doc.toJS());
+    const y = parseYamlFile(file);
+    const parsed = fileSchema.safeParse(y.doc.toJS());
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      // Point at the deepest YAML node that exists on the issue's path.
-      let node: unknown;
-      for (let i = issue.path.length; i >= 0 && !isNode(node); i--) node = doc.getIn(issue.path.slice(0, i) as (string | number)[], true);
-      const range = isNode(node) ? node.range : undefined;
-      throw new FlowError(`${where(range?.[0])}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);
+      throw new FlowError(`${y.where(issue.path)}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);
     }
     for (const [name, def] of Object.entries(parsed.data.nodes ?? {})) {
       if (this.byName.has(name)) throw new FlowError(`${file}: node "${name}" is defined twice`);

@@ -1,43 +1,58 @@
 import { ChatOpenAI } from '@langchain/openai';
 import type { Answerer, AnswerResult } from '../core/ports.js';
 import type { Logger } from '../log.js';
-import type { HybridIndex, Hit } from './hybrid.js';
+import { answerParts, composeAnswer, screens } from './compose.js';
+import type { ConversationRules } from './conversation.js';
+import type { Hit, HybridIndex } from './hybrid.js';
+import type { Chunk } from './knowledge.js';
 
 /** Composes an answer from retrieved passages only; any failure falls back to the extractive answer. */
 export interface Composer {
-  compose(question: string, passages: Hit[]): Promise<string>;
-}
-
-/** Cuts at a sentence or line end so a chat message never ends mid-sentence. */
-export function trimToSentence(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max);
-  const end = Math.max(cut.lastIndexOf('. '), cut.lastIndexOf('.\n'), cut.lastIndexOf('\n'), cut.lastIndexOf('; '));
-  return `${(end > max * 0.5 ? cut.slice(0, end + 1) : cut.slice(0, cut.lastIndexOf(' '))).trim()} …`;
+  compose(question: string, passages: Chunk[]): Promise<string>;
 }
 
 export class KnowledgeAnswerer implements Answerer {
+  private readonly byArticle = new Map<string, Chunk[]>();
+
   constructor(
     private index: HybridIndex,
-    private opts: { minConfidence: number; maxChars: number; composer?: Composer; log: Logger },
-  ) {}
+    private rules: ConversationRules,
+    chunks: Chunk[],
+    private opts: { minConfidence: number; composer?: Composer; log: Logger },
+  ) {
+    for (const c of chunks) this.byArticle.set(c.articleId, [...(this.byArticle.get(c.articleId) ?? []), c]);
+  }
 
   async answer(question: string): Promise<AnswerResult> {
-    const hits = await this.index.search(question, 3);
+    return (await this.explain(question)).result;
+  }
+
+  /** The answer with the passages it was chosen from (for the eval and the staff's section picker). */
+  async explain(question: string): Promise<{ result: AnswerResult; hits: Hit[] }> {
+    const understood = this.rules.classify(question);
+    if (understood) return { result: { kind: understood.kind, text: understood.text }, hits: [] };
+    const hits = await this.index.search(question, 5);
+    return { result: await this.fromHits(question, hits), hits };
+  }
+
+  private async fromHits(question: string, hits: Hit[]): Promise<AnswerResult> {
     const best = hits[0];
-    if (!best || best.confidence < this.opts.minConfidence) return { found: false };
-    const source = `${best.chunk.source} (bài “${best.chunk.title}”)`;
-    let text = `${best.chunk.heading}\n${trimToSentence(best.chunk.text, this.opts.maxChars)}`;
-    if (this.opts.composer) {
-      try {
-        const passages = hits.filter((h) => h.confidence >= this.opts.minConfidence);
-        const composed = (await this.opts.composer.compose(question, passages)).trim();
-        if (composed) text = trimToSentence(composed, this.opts.maxChars);
-      } catch (err) {
-        this.opts.log.warn({ err: (err as Error).message }, 'LLM compose failed; using the extractive answer');
-      }
+    if (!best || best.confidence < this.opts.minConfidence) return { kind: 'unknown' };
+    const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
+    const answer = composeAnswer(parts);
+    const composed = await this.compose(question, parts);
+    const [text, ...more] = composed ? screens(composed) : answer.pages;
+    return { kind: 'answer', text: text!, ...(more.length ? { more } : {}), title: best.chunk.title, source: answer.source, confidence: best.confidence };
+  }
+
+  private async compose(question: string, parts: Chunk[]): Promise<string | undefined> {
+    if (!this.opts.composer) return undefined;
+    try {
+      return (await this.opts.composer.compose(question, parts)).trim() || undefined;
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'LLM compose failed; using the extractive answer');
+      return undefined;
     }
-    return { found: true, text, title: best.chunk.title, source, confidence: best.confidence };
   }
 }
 
@@ -52,8 +67,8 @@ export class LlmComposer implements Composer {
     });
   }
 
-  async compose(question: string, passages: Hit[]): Promise<string> {
-    const context = passages.map((p, i) => `[${i + 1}] ${p.chunk.title} — ${p.chunk.heading}\n${p.chunk.text}`).join('\n\n');
+  async compose(question: string, passages: Chunk[]): Promise<string> {
+    const context = passages.map((p, i) => `[${i + 1}] ${p.title} — ${p.heading}\n${p.text}`).join('\n\n');
     const res = await this.model.invoke([
       ['system', 'Bạn là trợ lý của phong trào Bình dân học vụ số tỉnh Lai Châu. Chỉ trả lời bằng thông tin trong các đoạn tài liệu được cung cấp, ' +
         'bằng tiếng Việt giản dị, ngắn gọn (dưới 120 từ). Không thêm số liệu, ngày tháng hay tên văn bản nào không có trong tài liệu. ' +

@@ -1,5 +1,5 @@
 import { OpenAIEmbeddings } from '@langchain/openai';
-import { analyse } from '../text/vietnamese.js';
+import type { Analysed } from '../text/lexicon.js';
 
 /** Turns texts into unit-length vectors for the dense index. */
 export interface Embedder {
@@ -24,8 +24,8 @@ function fnv1a(s: string): number {
  */
 export class HashingEmbedder implements Embedder {
   readonly id: string;
-  constructor(readonly dimensions = 512) {
-    this.id = `hashing-v1-${dimensions}`;
+  constructor(private lexicon: { analyse(text: string): Analysed }, readonly dimensions = 512) {
+    this.id = `hashing-v2-${dimensions}`;
   }
 
   embedOne(text: string): number[] {
@@ -34,7 +34,7 @@ export class HashingEmbedder implements Embedder {
       const h = fnv1a(feature);
       v[h % this.dimensions]! += (h & 0x80000000 ? -1 : 1) * weight;
     };
-    const words = analyse(text).folded;
+    const words = this.lexicon.analyse(text).folded;
     words.forEach((w, i) => {
       add(`w:${w}`, 1);
       if (i > 0) add(`b:${words[i - 1]} ${w}`, 1);

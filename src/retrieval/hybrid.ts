@@ -1,145 +1,211 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
+import type { Lexicon } from '../text/lexicon.js';
 import type { Chunk } from './knowledge.js';
-import { LexicalIndex } from './lexical.js';
-import { HashingEmbedder, type Embedder } from './embeddings.js';
+import { LexicalIndex, type QueryTerms } from './lexical.js';
+import type { Embedder } from './embeddings.js';
+import { confidence, type ConfidenceFeatures } from './confidence.js';
 
 export interface Hit {
+  /** Position of the passage in the chunk list. */
   doc: number;
   chunk: Chunk;
   score: number;
-  /** 0..1: how likely this passage answers the question (see `confidence`). */
+  /** 0..1: how likely this passage answers the question (see confidence.ts). */
   confidence: number;
   features?: ConfidenceFeatures;
 }
 
-export interface ConfidenceFeatures {
-  chunkWords: number;
-  articleWords: number;
-  articlePairs: number;
-  cosine: number;
-  bm25: number;
-  contentWords: number;
-}
+const FORMAT = 'hybrid-v2';
+/** Room for sample questions staff add while the server runs, before the vector index grows. */
+const HEADROOM = 1000;
 
-const FORMAT = 'hybrid-v1';
+const passageText = (c: Chunk) => `${c.title}. ${c.heading}. ${c.text}`;
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
 
-const chunkText = (c: Chunk) => `${c.title}. ${c.heading}. ${c.text}`;
-const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-
-/** BM25 over accented and folded terms, plus dense vectors in HNSW; persisted by content hash. */
+/**
+ * Every passage and every sample question (citizens' wording of what the passage answers) as documents of
+ * one BM25 index over accented and folded terms, and as vectors in HNSW. A passage scores by its own text
+ * or by its best sample, whichever matches better. Vectors are persisted by content hash.
+ */
 export class HybridIndex {
+  /** Passages (document i is chunk i). */
+  private readonly passages = new LexicalIndex();
+  /** Sample questions, in an index of their own so that their many short documents do not skew the passages' statistics. */
+  private readonly samples = new LexicalIndex();
+  /** Sample document -> its passage. */
+  private readonly sampleChunk: number[] = [];
+  private readonly chunkSamples: number[][];
+  private readonly articleChunks = new Map<string, number[]>();
+  /** Vector documents: passages first, then samples in the order added. */
+  private readonly vectorChunk: number[] = [];
+  private readonly chunkVectors: number[][];
+  private readonly vectorsByDoc: Float32Array[] = [];
+
   private constructor(
-    private chunks: Chunk[],
-    private lexical: LexicalIndex,
+    private readonly chunks: Chunk[],
+    private readonly lexicon: Lexicon,
+    private readonly embedder: Embedder,
     private vectors: hnswlib.HierarchicalNSW,
-    private embedder: Embedder,
     /** True when the vectors were read from disk instead of computed. */
     readonly reused: boolean,
   ) {
-    chunks.forEach((c, i) => this.articleDocs.set(c.articleId, [...(this.articleDocs.get(c.articleId) ?? []), i]));
+    this.chunkSamples = chunks.map(() => []);
+    this.chunkVectors = chunks.map(() => []);
+    chunks.forEach((c, i) => this.articleChunks.set(c.articleId, [...(this.articleChunks.get(c.articleId) ?? []), i]));
   }
-
-  private articleDocs = new Map<string, number[]>();
-  private hashing = new HashingEmbedder();
 
   get embedderId(): string {
     return this.embedder.id;
   }
 
-  get size(): number {
-    return this.chunks.length;
+  static async open(chunks: Chunk[], knowledgeHash: string, embedder: Embedder, lexicon: Lexicon, dir?: string): Promise<HybridIndex> {
+    const texts = [...chunks.map(passageText), ...chunks.flatMap((c) => c.samples)];
+    const hash = `${FORMAT}:${embedder.id}:${knowledgeHash}`;
+    const stored = dir ? readVectors(dir, hash, texts.length) : undefined;
+    const vectors = stored?.index ?? new hnswlib.HierarchicalNSW('cosine', 1);
+    const index = new HybridIndex(chunks, lexicon, embedder, vectors, Boolean(stored));
+    const embedded = stored?.embedded ?? (await embedAll(embedder, texts));
+    if (!stored) index.vectors = buildVectors(embedded, dir, hash);
+    chunks.forEach((c, i) => {
+      index.passages.add(lexicon.analyse(`${c.title}\n${c.heading}`), lexicon.analyse(c.text));
+      index.addVector(i, embedded[i]!);
+    });
+    let d = chunks.length;
+    chunks.forEach((c, i) => {
+      for (const s of c.samples) index.addSampleDoc(i, s, embedded[d++]!);
+    });
+    return index;
   }
 
-  /**
-   * Builds the index, or reads the vectors persisted in `dir` when the knowledge hash and the
-   * embedding model are unchanged. The lexical part is rebuilt in memory: it takes milliseconds.
-   */
-  static async open(chunks: Chunk[], knowledgeHash: string, embedder: Embedder, dir?: string): Promise<HybridIndex> {
-    const lexical = new LexicalIndex();
-    for (const c of chunks) lexical.add(`${c.title}\n${c.heading}`, c.text);
-    const hash = `${FORMAT}:${embedder.id}:${knowledgeHash}`;
-    const metaFile = dir && path.join(dir, 'meta.json');
-    const vecFile = dir && path.join(dir, 'vectors.hnsw');
-    if (metaFile && vecFile && fs.existsSync(metaFile) && fs.existsSync(vecFile)) {
-      const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { hash: string; dimensions: number; count: number };
-      if (meta.hash === hash && meta.count === chunks.length) {
-        const vectors = new hnswlib.HierarchicalNSW('cosine', meta.dimensions);
-        vectors.readIndexSync(vecFile);
-        vectors.setEf(64);
-        return new HybridIndex(chunks, lexical, vectors, embedder, true);
-      }
-    }
-    const embedded: number[][] = [];
-    for (let i = 0; i < chunks.length; i += 256) {
-      embedded.push(...(await embedder.embed(chunks.slice(i, i + 256).map(chunkText))));
-    }
-    const dimensions = embedded[0]?.length ?? embedder.dimensions;
-    const vectors = new hnswlib.HierarchicalNSW('cosine', dimensions);
-    vectors.initIndex({ maxElements: Math.max(1, chunks.length), m: 16, efConstruction: 100, randomSeed: 42 });
-    embedded.forEach((v, i) => vectors.addPoint(v, i));
-    vectors.setEf(64);
-    if (dir && metaFile && vecFile) {
-      fs.mkdirSync(dir, { recursive: true });
-      // Write to temporary names, then rename: a crash mid-write leaves the old index or none.
-      vectors.writeIndexSync(`${vecFile}.tmp`);
-      fs.writeFileSync(`${metaFile}.tmp`, JSON.stringify({ hash, dimensions, count: chunks.length }));
-      fs.renameSync(`${vecFile}.tmp`, vecFile);
-      fs.renameSync(`${metaFile}.tmp`, metaFile);
-    }
-    return new HybridIndex(chunks, lexical, vectors, embedder, false);
+  /** A sample question added while running (the staff loop): searchable at once. */
+  async addSample(chunkIndex: number, text: string): Promise<void> {
+    const [v] = await this.embedder.embed([text]);
+    const doc = this.addSampleDoc(chunkIndex, text, v!);
+    if (this.vectors.getCurrentCount() >= this.vectors.getMaxElements()) this.vectors.resizeIndex(this.vectors.getMaxElements() + HEADROOM);
+    this.vectors.addPoint(v!, doc);
+  }
+
+  /** The passage index of a chunk id ("article#n"), if known. */
+  chunkIndex(id: string): number | undefined {
+    const i = this.chunks.findIndex((c) => c.id === id);
+    return i < 0 ? undefined : i;
   }
 
   async search(question: string, k = 3): Promise<Hit[]> {
-    const q = this.lexical.query(question);
-    const lex = this.lexical.search(q, 30);
-    const n = Math.min(30, this.vectors.getCurrentCount());
-    const dense = new Map<number, number>();
+    const q = this.passages.query(this.lexicon.read(question));
     // A failing embeddings service degrades search to lexical only; it never fails the answer.
-    const qv = n > 0 ? (await this.embedder.embed([question]).catch(() => []))[0] : undefined;
+    const qv = (await this.embedder.embed([question]).catch(() => []))[0];
+    const K = (globalThis as any).KNOBS ?? {};
+    const pass = new Map(this.passages.search(q, 40).map((h) => [h.doc, h.score]));
+    const samp = new Map<number, number>();
+    for (const h of this.samples.search(q, 60)) {
+      const c = this.sampleChunk[h.doc]!;
+      samp.set(c, Math.max(samp.get(c) ?? 0, h.score));
+    }
+    const dense = new Map<number, number>();
     if (qv) {
-      const r = this.vectors.searchKnn(qv, n);
-      r.neighbors.forEach((doc, i) => dense.set(doc, 1 - r.distances[i]!));
+      const r = this.vectors.searchKnn(qv, Math.min(40, this.vectors.getCurrentCount()));
+      r.neighbors.forEach((doc, i) => {
+        const c = this.vectorChunk[doc]!;
+        dense.set(c, Math.max(dense.get(c) ?? 0, 1 - r.distances[i]!));
+      });
     }
-    const top = lex[0]?.score || 1;
-    const candidates = new Set([...lex.map((h) => h.doc), ...dense.keys()]);
-    const lexScore = new Map(lex.map((h) => [h.doc, h.score / top]));
-    const hits: Hit[] = [];
-    for (const doc of candidates) {
-      const cos = dense.get(doc) ?? 0;
-      const score = 0.7 * (lexScore.get(doc) ?? 0) + 0.3 * cos;
-      hits.push({ doc, chunk: this.chunks[doc]!, score, confidence: 0 });
-    }
+    const topP = Math.max(1e-9, ...pass.values());
+    const topS = Math.max(1e-9, ...samp.values());
+    const lex = new Map<number, number>();
+    for (const c of new Set([...pass.keys(), ...samp.keys()])) lex.set(c, (K.wp ?? 0.6) * ((pass.get(c) ?? 0) / topP) + (K.ws ?? 0.4) * ((samp.get(c) ?? 0) / topS));
+    const top = Math.max(1e-9, ...lex.values());
+    const hits: Hit[] = [...new Set([...lex.keys(), ...dense.keys()])].map((c) => ({
+      doc: c, chunk: this.chunks[c]!, confidence: 0, score: (K.wl ?? 0.7) * ((lex.get(c) ?? 0) / top) + (K.wd ?? 0.3) * (dense.get(c) ?? 0),
+    }));
     hits.sort((a, b) => b.score - a.score);
     const best = hits.slice(0, k);
-    // The confidence model reads the offline hashed similarity whatever the dense embedder is,
-    // so its calibration does not depend on an external model.
-    const hashed = qv && this.embedder.id === this.hashing.id ? qv : this.hashing.embedOne(question);
-    for (const h of best) {
-      const chunk = this.lexical.coverage(q, [h.doc]);
-      // Judge the topic against the whole article too: a question may use words from its other sections.
-      const article = this.lexical.coverage(q, this.articleDocs.get(h.chunk.articleId) ?? [h.doc]);
-      h.features = { chunkWords: chunk.words, articleWords: article.words, articlePairs: article.pairs,
-        cosine: dot(hashed, this.hashing.embedOne(chunkText(h.chunk))), bm25: lex[0]?.score ?? 0, contentWords: q.content.length };
-      h.confidence = confidence(h.features);
-    }
+    for (const h of best) this.judge(h, q, qv, topP);
     return best;
+  }
+
+  /** Confidence features of one hit: how much of the question its passage (and article) covers, and how close it is. */
+  private judge(h: Hit, q: QueryTerms, qv: number[] | undefined, bm25: number): void {
+    const chunk = this.coverage(q, [h.doc]);
+    // Judge the topic against the whole article too: a question may use words from its other sections.
+    const article = this.coverage(q, this.articleChunks.get(h.chunk.articleId) ?? [h.doc]);
+    const cos = (d: number) => (qv ? dot(qv, this.vectorsByDoc[d]!) : 0);
+    const [own, ...samples] = this.chunkVectors[h.doc]!;
+    h.features = {
+      chunkWords: chunk.words, missing: chunk.missing, articleWords: article.words, articlePairs: article.pairs,
+      cosine: cos(own!), sampleCosine: Math.max(0, ...samples.map(cos)), bm25, contentWords: q.content.length,
+    };
+    h.confidence = confidence(h.features);
+  }
+
+  /** Coverage of the question by passages and their sample questions. */
+  private coverage(q: QueryTerms, chunks: number[]) {
+    return this.passages.coverage(q, (term) => chunks.some((c) => this.passages.contains(term, c)
+      || this.chunkSamples[c]!.some((d) => this.samples.contains(term, d))));
+  }
+
+  private sampleTerms(text: string) {
+    const r = this.lexicon.read(text);
+    const words = [...r.words, ...r.phrases.flatMap((p) => p.means.folded.map((f, i) => ({ folded: f, accented: p.means.accented[i]! })))];
+    return { accented: words.map((w) => w.accented), folded: words.map((w) => w.folded) };
+  }
+
+  private addSampleDoc(chunkIndex: number, text: string, vector: number[]): number {
+    const doc = this.samples.add(undefined, this.sampleTerms(text));
+    this.sampleChunk[doc] = chunkIndex;
+    this.chunkSamples[chunkIndex]!.push(doc);
+    return this.addVector(chunkIndex, vector);
+  }
+
+  private addVector(chunkIndex: number, vector: number[]): number {
+    const doc = this.vectorChunk.length;
+    this.vectorChunk.push(chunkIndex);
+    this.chunkVectors[chunkIndex]!.push(doc);
+    this.vectorsByDoc[doc] = Float32Array.from(vector);
+    return doc;
   }
 }
 
-/**
- * Probability that the best passage really answers the question: a logistic model over coverage,
- * hashed-vector similarity of question and passage, and BM25 strength, fitted on tests/eval by `npm run eval -- --fit`, which also
- * reports 5-fold cross-validated accuracy (at 0.7: 91.7% top-1 on topic, 91.7% of off-topic refused).
- */
-export const CONFIDENCE_WEIGHTS = [-6.237, 2.855, 2.703, 0.934, 2.341, 0.768, -0.569];
-
-export function confidenceInputs(f: ConfidenceFeatures): number[] {
-  return [1, f.chunkWords, f.articleWords, f.articlePairs, f.cosine, Math.log1p(f.bm25), Math.min(f.contentWords, 8) / 8];
+async function embedAll(embedder: Embedder, texts: string[]): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < texts.length; i += 256) out.push(...(await embedder.embed(texts.slice(i, i + 256))));
+  return out;
 }
 
-export function confidence(f: ConfidenceFeatures, weights = CONFIDENCE_WEIGHTS): number {
-  const z = confidenceInputs(f).reduce((sum, x, i) => sum + x * weights[i]!, 0);
-  return 1 / (1 + Math.exp(-z));
+function buildVectors(embedded: number[][], dir: string | undefined, hash: string): hnswlib.HierarchicalNSW {
+  const dimensions = embedded[0]?.length ?? 1;
+  const vectors = new hnswlib.HierarchicalNSW('cosine', dimensions);
+  vectors.initIndex({ maxElements: embedded.length + HEADROOM, m: 16, efConstruction: 100, randomSeed: 42 });
+  embedded.forEach((v, i) => vectors.addPoint(v, i));
+  vectors.setEf(64);
+  if (dir) {
+    fs.mkdirSync(dir, { recursive: true });
+    // Temporary names, then rename: a crash mid-write leaves the old index or none.
+    const file = (n: string) => path.join(dir, n);
+    vectors.writeIndexSync(file('vectors.hnsw.tmp'));
+    fs.writeFileSync(file('meta.json.tmp'), JSON.stringify({ hash, dimensions, count: embedded.length }));
+    for (const n of ['vectors.hnsw', 'meta.json']) fs.renameSync(file(`${n}.tmp`), file(n));
+  }
+  return vectors;
+}
+
+function readVectors(dir: string, hash: string, count: number): { index: hnswlib.HierarchicalNSW; embedded: number[][] } | undefined {
+  const file = (n: string) => path.join(dir, n);
+  try {
+    const meta = JSON.parse(fs.readFileSync(file('meta.json'), 'utf8')) as { hash: string; dimensions: number; count: number };
+    if (meta.hash !== hash || meta.count !== count) return undefined;
+    const index = new hnswlib.HierarchicalNSW('cosine', meta.dimensions);
+    index.readIndexSync(file('vectors.hnsw'));
+    index.setEf(64);
+    // The stored vectors themselves (unit length), for exact similarities of the best hits.
+    return { index, embedded: Array.from({ length: count }, (_, i) => index.getPoint(i)) };
+  } catch {
+    return undefined;
+  }
 }

@@ -31,6 +31,8 @@ export interface Chunk {
   source: string;
   /** Questions in citizens' words that this passage answers (lines `? ...`); indexed, never shown. */
   samples: string[];
+  /** The article's lead (the text before its first section): never an answer on its own. */
+  intro: boolean;
 }
 
 export class KnowledgeError extends Error {}
@@ -70,7 +72,7 @@ export function chunkArticle(article: Article, body: string): Chunk[] {
   const sections = body.split(/^## +/m);
   const intro = sections.shift()!.replace(/^# .*$/m, '').trim();
   const out: Chunk[] = [];
-  const make = (heading: string, body: string) => {
+  const make = (heading: string, body: string, intro = false) => {
     const samples: string[] = [];
     const text = body.replace(/^\? +(.+?)\s*$/gm, (_, q: string) => {
       samples.push(q);
@@ -86,9 +88,10 @@ export function chunkArticle(article: Article, body: string): Chunk[] {
       text: (own ? text.slice(0, own.index) : text).trim(),
       source: own ? own[1]!.trim() : article.source,
       samples,
+      intro,
     });
   };
-  if (intro) make(article.title, intro);
+  if (intro) make(article.title, intro, true);
   for (const s of sections) {
     const nl = s.indexOf('\n');
     const heading = (nl < 0 ? s : s.slice(0, nl)).trim();

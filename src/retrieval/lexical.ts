@@ -1,15 +1,5 @@
-import { analyse, type Analysed } from '../text/vietnamese.js';
-
-/**
- * Question words and particles: they carry no topic. Folded forms. Used to down-weight query
- * terms and to leave them out of the confidence measure.
- */
-export const STOPWORDS = new Set((
-  'la gi cua va co khong duoc nhung cac cho toi minh ban em anh chi oi a ah nhe nha thi voi nhu the nao sao lam ' +
-  'bao nhieu khi o dau ai hay hoac nay do muon hoi can phai bi ve trong mot nen de ma thoi vay roi ra vao sau ' +
-  'truoc tren duoi gium giup xin chao cam on biet cho hoi muon hoi dang se da tu den neu vi nhieu it moi tat ca ' +
-  'duoc khong a u ha huh di lai len xuong day kia nao gio ngay hom'
-).split(' '));
+import type { Analysed, Reading, Word } from '../text/lexicon.js';
+import { isStopword, STOPWORDS } from './stopwords.js';
 
 /** A topic word of the query, as typed and as matched. */
 export interface ContentWord {
@@ -26,8 +16,14 @@ export interface QueryTerms {
   content: ContentWord[];
   /** Adjacent topic-word pairs, as index terms (`f2:` or `a2:`). */
   contentPairs: string[];
+  /** Everyday phrases found: the typed words they cover, and the knowledge base's words for them (folded). */
+  phrases: { say: Set<string>; means: string[] }[];
   hasMarks: boolean;
 }
+
+/** How much a word of each role counts in the search (question words count little; see STOPWORDS). */
+const ROLE_WEIGHT = { content: 1, context: 0.3, filler: 0.05 } as const;
+const PHRASE_WEIGHT = 0.7;
 
 /** Terms of a text: folded and accented syllables and syllable bigrams, prefixed by kind. */
 export function termsOf(a: Analysed): string[] {
@@ -61,6 +57,14 @@ function withinOne(a: string, b: string): boolean {
   return s.slice(i) === l.slice(i + 1);
 }
 
+interface QueryWord extends Word {
+  /** Changed by spelling correction or splitting: weaker evidence, and its marks no longer apply. */
+  corrected: boolean;
+}
+
+/** A word that names the topic: content (not filler or context), not a question word; numbers count ("mức 2"). */
+const isTopic = (w: QueryWord) => w.role === 'content' && !isStopword(w) && (w.folded.length >= 2 || /\d/.test(w.folded));
+
 /** BM25 over syllable and bigram terms, with typo correction of unknown syllables (edit distance 1). */
 export class LexicalIndex {
   private postings = new Map<string, { docs: number[]; tfs: number[] }>();
@@ -76,11 +80,11 @@ export class LexicalIndex {
   }
 
   /** Adds a document; `head` terms (title, heading) count twice. Returns its number. */
-  add(head: string, body: string): number {
+  add(head: Analysed | undefined, body: Analysed): number {
     const doc = this.docLen.length;
     const tf = new Map<string, number>();
-    const headTerms = termsOf(analyse(head));
-    for (const t of [...headTerms, ...headTerms, ...termsOf(analyse(body))]) tf.set(t, (tf.get(t) ?? 0) + 1);
+    const headTerms = head ? termsOf(head) : [];
+    for (const t of [...headTerms, ...headTerms, ...termsOf(body)]) tf.set(t, (tf.get(t) ?? 0) + 1);
     let len = 0;
     for (const [t, n] of tf) {
       let p = this.postings.get(t);
@@ -102,6 +106,21 @@ export class LexicalIndex {
     this.docLen.push(len);
     this.totalLen += len;
     return doc;
+  }
+
+  /** A run-together word split into known syllables ("dangky" -> "dang ky"), fewest pieces first; undefined if none. */
+  split(word: string): string[] | undefined {
+    if (word.length < 5 || /\d/.test(word) || this.postings.has(`f:${word}`)) return undefined;
+    const best: (string[] | undefined)[] = [[]];
+    for (let end = 1; end <= word.length; end++) {
+      for (let start = Math.max(0, end - 7); start <= end - 2; start++) {
+        const prev = best[start];
+        const piece = word.slice(start, end);
+        if (prev && prev.length < 4 && this.postings.has(`f:${piece}`) && (!best[end] || best[end]!.length > prev.length + 1)) best[end] = [...prev, piece];
+      }
+    }
+    const found = best[word.length];
+    return found && found.length >= 2 ? found : undefined;
   }
 
   df(term: string): number {
@@ -129,40 +148,56 @@ export class LexicalIndex {
     return best;
   }
 
-  query(text: string): QueryTerms {
-    const a = analyse(text);
-    const hasMarks = a.folded.some((f, i) => f !== a.accented[i]);
-    const folded = a.folded.map((w) => this.correct(w) ?? w);
+  /** The search terms of a question read by the lexicon: corrected, split, weighted by role, with its phrases. */
+  query(reading: Reading): QueryTerms {
+    const words = this.spellChecked(reading.words);
+    const hasMarks = words.some((w) => w.folded !== w.accented);
     const weights = new Map<string, number>();
     const bump = (t: string, w: number) => weights.set(t, Math.max(weights.get(t) ?? 0, w));
-    folded.forEach((w, i) => {
-      const stop = STOPWORDS.has(w);
-      bump(`f:${w}`, stop ? 0.2 : 1);
+    const weightOf = (w: QueryWord) => (isStopword(w) ? Math.min(0.2, ROLE_WEIGHT[w.role]) : ROLE_WEIGHT[w.role]);
+    words.forEach((w, i) => {
+      const weight = weightOf(w);
+      bump(`f:${w.folded}`, weight);
       // Accented terms sharpen the match only when the user typed marks (and no typo was fixed).
-      if (hasMarks && w === a.folded[i]) bump(`a:${a.accented[i]}`, stop ? 0.1 : 0.5);
-      if (i > 0) {
-        const prevStop = STOPWORDS.has(folded[i - 1]!);
-        bump(`f2:${folded[i - 1]} ${w}`, stop && prevStop ? 0.2 : 1);
-        if (hasMarks) bump(`a2:${a.accented[i - 1]} ${a.accented[i]}`, stop && prevStop ? 0.1 : 0.5);
-      }
+      if (hasMarks && !w.corrected) bump(`a:${w.accented}`, weight / 2);
+      const prev = words[i - 1];
+      if (!prev) return;
+      const pair = Math.min(weight, weightOf(prev)) === ROLE_WEIGHT.filler ? ROLE_WEIGHT.filler : Math.max(weight, weightOf(prev)) <= 0.2 ? 0.2 : Math.max(weight, weightOf(prev));
+      bump(`f2:${prev.folded} ${w.folded}`, pair);
+      if (hasMarks && !w.corrected && !prev.corrected) bump(`a2:${prev.accented} ${w.accented}`, pair / 2);
     });
+    for (const p of reading.phrases) {
+      p.means.folded.forEach((f, i) => {
+        bump(`f:${f}`, STOPWORDS.has(f) ? 0.1 : PHRASE_WEIGHT);
+        if (i > 0) bump(`f2:${p.means.folded[i - 1]} ${f}`, PHRASE_WEIGHT);
+      });
+    }
     const content: ContentWord[] = [];
     const contentPairs: string[] = [];
-    folded.forEach((w, i) => {
-      if (STOPWORDS.has(w) || w.length < 2) return;
-      const corrected = w !== a.folded[i];
-      const marked = hasMarks && !corrected && a.accented[i] !== w;
-      if (!content.some((c) => c.folded === w)) content.push({ folded: w, accented: marked ? a.accented[i] : undefined, corrected });
-      const prev = folded[i - 1];
-      if (prev !== undefined && !STOPWORDS.has(prev)) {
-        contentPairs.push(hasMarks && !corrected && prev === a.folded[i - 1] ? `a2:${a.accented[i - 1]} ${a.accented[i]}` : `f2:${prev} ${w}`);
-      }
+    words.forEach((w, i) => {
+      if (!isTopic(w)) return;
+      const marked = hasMarks && !w.corrected && w.accented !== w.folded;
+      if (!content.some((c) => c.folded === w.folded)) content.push({ folded: w.folded, accented: marked ? w.accented : undefined, corrected: w.corrected });
+      const prev = words[i - 1];
+      if (prev && isTopic(prev)) contentPairs.push(marked && !prev.corrected ? `a2:${prev.accented} ${w.accented}` : `f2:${prev.folded} ${w.folded}`);
     });
-    return { weights, content, contentPairs: [...new Set(contentPairs)], hasMarks };
+    const phrases = reading.phrases.map((p) => ({ say: new Set(p.say), means: p.means.folded.filter((f) => !STOPWORDS.has(f)) }));
+    return { weights, content, contentPairs: [...new Set(contentPairs)], phrases, hasMarks };
+  }
+
+  /** Unknown words split into known syllables, else corrected within one edit; marks kept only for words left as typed. */
+  private spellChecked(words: Word[]): QueryWord[] {
+    return words.flatMap((w): QueryWord[] => {
+      if (w.role === 'filler') return [{ ...w, corrected: false }];
+      const pieces = this.split(w.folded);
+      if (pieces) return pieces.map((p) => ({ folded: p, accented: p, role: w.role, corrected: true }));
+      const fixed = this.correct(w.folded);
+      return [fixed ? { folded: fixed, accented: fixed, role: w.role, corrected: true } : { ...w, corrected: false }];
+    });
   }
 
   /** Whether the document has the term; postings are in document order, so binary search. */
-  private contains(term: string, doc: number): boolean {
+  contains(term: string, doc: number): boolean {
     const docs = this.postings.get(term)?.docs;
     if (!docs) return false;
     let lo = 0;
@@ -216,19 +251,29 @@ export class LexicalIndex {
    * Share of the query's topic words (idf-weighted) and topic word pairs found in the document:
    * an off-topic question matches a few common words of the knowledge base, not its substance.
    */
-  coverage(q: QueryTerms, docs: number[]): { words: number; pairs: number } {
-    const has = (term: string) => docs.some((d) => this.contains(term, d));
+  coverage(q: QueryTerms, has: (term: string) => boolean): { words: number; pairs: number; missing: number } {
+    // A phrase is understood when most of the knowledge base's words for it are there; its typed words then count as found.
+    const understood = q.phrases.filter((p) => p.means.length && p.means.filter((f) => has(`f:${f}`)).length >= p.means.length / 2);
     let have = 0;
     let all = 0;
+    let missing = 0;
+    const maxIdf = Math.log(1 + this.size);
     for (const w of q.content) {
-      const idf = this.postings.has(`f:${w.folded}`) ? this.idf(`f:${w.folded}`) : Math.log(1 + this.size);
+      const idf = this.postings.has(`f:${w.folded}`) ? this.idf(`f:${w.folded}`) : maxIdf;
       all += idf;
-      if (!has(`f:${w.folded}`)) continue;
+      if (understood.some((p) => p.say.has(w.folded))) {
+        have += idf;
+        continue;
+      }
+      if (!has(`f:${w.folded}`)) {
+        missing = Math.max(missing, idf / maxIdf);
+        continue;
+      }
       // "giá" typed with marks is not matched by "tham gia"; a corrected typo is weaker evidence.
       if (w.accented) have += has(`a:${w.accented}`) ? idf : 0.2 * idf;
       else have += w.corrected ? 0.7 * idf : idf;
     }
     const pairsHave = q.contentPairs.filter(has).length;
-    return { words: all ? have / all : 0, pairs: q.contentPairs.length ? pairsHave / q.contentPairs.length : 1 };
+    return { words: all ? have / all : 0, pairs: q.contentPairs.length ? pairsHave / q.contentPairs.length : 1, missing };
   }
 }

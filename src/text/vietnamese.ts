@@ -89,3 +89,11 @@ export function analyse(text: string): Analysed {
   const syllables = expandedWords(text);
   return { accented: syllables.map(toneKey), folded: syllables.map(fold) };
 }
+
+// Onset, vowel nucleus and coda of a Vietnamese syllable, over letters without tone marks (ă â ê ô ơ ư đ kept).
+const SYLLABLE = /^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?[aăâeêioôơuưy]{1,3}(ch|ng|nh|[cmnpt])?$/;
+
+/** Whether a word can be a Vietnamese syllable ("ktế", "đc" cannot: they are shorthand typed with marks). */
+export function isSyllable(word: string): boolean {
+  return SYLLABLE.test(word.normalize('NFD').replace(TONE_RE, '').normalize('NFC'));
+}

@@ -41,10 +41,41 @@ describe('POST /api/chat', () => {
   });
 
   it('answers a first-time question at once, with its source', async () => {
-    const replies = await t.chat('q-1', { text: 'binh dan hoc vu so la gi' });
-    expect(replies[0]!.text).toMatch(/Bình dân học vụ số/);
+    const replies = await t.chat('q-1', { text: 'mat khau manh la gi' });
+    expect(replies[0]!.text).toMatch(/mật khẩu/i);
     expect(replies[0]!.text).toMatch(/Nguồn: /);
     expect(payloads(replies)).toEqual(['FB:yes', 'FB:no', 'MENU']);
+  });
+
+  it('never answers with an article\'s lead alone; a long answer fits a phone screen with the rest behind "Xem thêm"', async () => {
+    const replies = await t.chat('q-lead', { text: 'binh dan hoc vu so la gi' });
+    const first = replies[0]!.text;
+    // The lead is followed by the section that answers (who started it, for whom), not left alone.
+    const body = first.split('\n\nNguồn:')[0]!;
+    expect(body.split('\n\n').length).toBeGreaterThan(2);
+    expect(body.length).toBeLessThanOrEqual(750);
+    expect(payloads(replies)).toEqual(['FB:more', 'FB:yes', 'FB:no', 'MENU']);
+    const more = await t.chat('q-lead', { payload: 'FB:more' });
+    expect(more[0]!.text).toMatch(/Nguồn: /);
+    expect(more[0]!.text.split('Nguồn:')[0]!.trim()).not.toBe('');
+    expect(first).not.toContain(more[0]!.text.split('\n\nNguồn:')[0]!.slice(0, 40));
+  });
+
+  it('replies to small talk and declines out-of-scope requests, sending neither to staff', async () => {
+    for (const text of ['cảm ơn bot nhiều nhé', 'ok', 'bạn là ai', 'tạm biệt', 'hay quá']) {
+      const replies = await t.chat('talk-1', { text });
+      expect(replies[0]!.text, text).not.toMatch(/chưa có thông tin|ghi lại để cán bộ/);
+      expect(replies[0]!.text, text).not.toMatch(/Nguồn:/);
+    }
+    const weather = await t.chat('talk-1', { text: 'thời tiết Lai Châu ngày mai thế nào' });
+    expect(weather[0]!.text).toMatch(/không có thông tin thời tiết/);
+    expect(weather[0]!.text).not.toMatch(/ghi lại/);
+    const emergency = await t.chat('talk-1', { text: 'nhà hàng xóm đang cháy' });
+    expect(emergency[0]!.text).toMatch(/114/);
+    expect((await t.chat('talk-1', { text: '2' }))[0]!.text).toMatch(/menu/);
+    const d = db();
+    expect(d.prepare('SELECT COUNT(*) n FROM unanswered').get()).toEqual({ n: 0 });
+    d.close();
   });
 
   it('counts one feedback vote per answer', async () => {
@@ -57,12 +88,13 @@ describe('POST /api/chat', () => {
     d.close();
   });
 
-  it('says it does not know, offers the menu and records the question for staff', async () => {
-    const replies = await t.chat('q-2', { text: 'giá vàng hôm nay bao nhiêu' });
-    expect(replies[0]!.text).toMatch(/^Xin lỗi, tôi chưa có thông tin về "giá vàng hôm nay bao nhiêu"/);
+  it('says it does not know an in-scope question, offers the menu and records the question for staff', async () => {
+    const question = 'quy trình cấp phép xây dựng nhà xưởng';
+    const replies = await t.chat('q-2', { text: question });
+    expect(replies[0]!.text).toMatch(new RegExp(`^Xin lỗi, tôi chưa có thông tin về "${question}"`));
     expect(payloads(replies)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
     const d = db();
-    expect(d.prepare("SELECT text FROM unanswered WHERE text = 'giá vàng hôm nay bao nhiêu'").all()).toHaveLength(1);
+    expect(d.prepare('SELECT text FROM unanswered WHERE text = ?').all(question)).toHaveLength(1);
     d.close();
   });
 

@@ -7,20 +7,28 @@ import pino from 'pino';
 import { KnowledgeAnswerer, LlmComposer } from '../../src/retrieval/answerer.js';
 import { HashingEmbedder } from '../../src/retrieval/embeddings.js';
 import { HybridIndex } from '../../src/retrieval/hybrid.js';
-import { loadArticles } from '../../src/retrieval/knowledge.js';
+import { loadArticles, type Chunk } from '../../src/retrieval/knowledge.js';
+import { ConversationRules } from '../../src/retrieval/conversation.js';
+import { Lexicon } from '../../src/text/lexicon.js';
 import { tempDir } from '../helpers/app.js';
 
 const log = pino({ level: 'silent' });
+const lexicon = Lexicon.load('knowledge');
+const rules = ConversationRules.load('knowledge', lexicon);
 let index: HybridIndex;
+let chunks: Chunk[];
 
 beforeAll(async () => {
-  const { chunks, hash } = loadArticles('knowledge');
-  index = await HybridIndex.open(chunks, hash, new HashingEmbedder());
+  const loaded = loadArticles('knowledge');
+  chunks = loaded.chunks;
+  index = await HybridIndex.open(chunks, loaded.hash, new HashingEmbedder(lexicon), lexicon);
 });
 
+const answererWith = (composer?: LlmComposer) => new KnowledgeAnswerer(index, rules, chunks, { minConfidence: 0.5, log, composer });
+
 async function topArticle(q: string): Promise<string | undefined> {
-  const hits = await index.search(q, 3);
-  return hits[0] && hits[0].confidence >= 0.7 ? hits[0].chunk.articleId : undefined;
+  const { result, hits } = await answererWith().explain(q);
+  return result.kind === 'answer' ? hits[0]!.chunk.articleId : undefined;
 }
 
 describe('retrieval over the shipped knowledge base', () => {
@@ -36,17 +44,17 @@ describe('retrieval over the shipped knowledge base', () => {
     expect(await topArticle('bao cao phong trao thi dua gui so noi vu truoc ngayy nao')).toBe('lai-chau-bao-cao-hang-nam');
   });
 
-  it('refuses questions outside the knowledge base instead of answering from an unrelated passage', async () => {
-    for (const q of ['giá vàng hôm nay bao nhiêu', 'kết quả bóng đá tối qua', 'cach nau thang co', 'dự báo thời tiết ngày mai']) {
-      expect(await topArticle(q), q).toBeUndefined();
+  it('declines questions outside its scope instead of answering from an unrelated passage', async () => {
+    for (const q of ['giá vàng hôm nay bao nhiêu', 'kết quả bóng đá tối qua', 'dự báo thời tiết ngày mai']) {
+      expect((await answererWith().answer(q)).kind, q).toBe('out_of_scope');
     }
+    expect(await topArticle('quy trình cấp phép xây dựng nhà xưởng')).toBeUndefined();
   });
 
   it('answers with the passage and names the source', async () => {
-    const answerer = new KnowledgeAnswerer(index, { minConfidence: 0.7, maxChars: 900, log });
-    const r = await answerer.answer('Nghị quyết 57 do ai ban hành?');
-    expect(r.found).toBe(true);
-    if (r.found) {
+    const r = await answererWith().answer('Nghị quyết 57 do ai ban hành?');
+    expect(r.kind).toBe('answer');
+    if (r.kind === 'answer') {
       expect(r.source).toMatch(/57/);
       expect(r.text.length).toBeLessThanOrEqual(1000);
     }
@@ -62,7 +70,7 @@ describe('index persistence', () => {
     const dataDir = tempDir();
     const open = () => {
       const { chunks, hash } = loadArticles(knowledge);
-      return HybridIndex.open(chunks, hash, new HashingEmbedder(), dataDir);
+      return HybridIndex.open(chunks, hash, new HashingEmbedder(lexicon), lexicon, dataDir);
     };
     write('Mật khẩu mạnh dài ít nhất 12 ký tự, có chữ hoa, chữ thường, số và ký hiệu.');
     expect((await open()).reused).toBe(false);
@@ -116,15 +124,12 @@ describe('optional LLM composition', () => {
   });
   afterAll(() => { server.closeAllConnections(); server.close(); });
 
-  const answerer = () => new KnowledgeAnswerer(index, {
-    minConfidence: 0.7, maxChars: 900, log,
-    composer: new LlmComposer({ apiKey: 'test-key', baseURL: url, model: 'fake', timeoutMs: 1000 }),
-  });
+  const answerer = () => answererWith(new LlmComposer({ apiKey: 'test-key', baseURL: url, model: 'fake', timeoutMs: 1000 }));
 
   it('composes from the retrieved passages only', async () => {
     mode = 'ok';
     const r = await answerer().answer('Nghị quyết 57 do ai ban hành?');
-    expect(r.found && r.text).toBe('Câu trả lời tổng hợp từ tài liệu.');
+    expect(r.kind === 'answer' && r.text).toBe('Câu trả lời tổng hợp từ tài liệu.');
     const prompt = requests.at(-1)!.messages.map((m) => m.content).join('\n');
     expect(prompt).toMatch(/Nghị quyết 57/);
   });
@@ -133,26 +138,26 @@ describe('optional LLM composition', () => {
     for (const m of ['fail', 'hang'] as const) {
       mode = m;
       const r = await answerer().answer('Nghị quyết 57 do ai ban hành?');
-      expect(r.found).toBe(true);
-      expect(r.found && r.text).not.toBe('Câu trả lời tổng hợp từ tài liệu.');
-      expect(r.found && r.text.length).toBeGreaterThan(50);
+      expect(r.kind).toBe('answer');
+      expect(r.kind === 'answer' && r.text).not.toBe('Câu trả lời tổng hợp từ tài liệu.');
+      expect(r.kind === 'answer' && r.text.length).toBeGreaterThan(50);
     }
   });
 
   it('uses an OpenAI-compatible embeddings endpoint when configured, and persists its vectors', async () => {
     const { OpenAIEmbedder } = await import('../../src/retrieval/embeddings.js');
-    const { chunks, hash } = loadArticles('knowledge');
+    const { hash } = loadArticles('knowledge');
     const dir = tempDir();
     const embedder = () => new OpenAIEmbedder({ apiKey: 'test-key', baseURL: url, model: 'fake-embed', timeoutMs: 2000 });
-    const built = await HybridIndex.open(chunks, hash, embedder(), dir);
+    const built = await HybridIndex.open(chunks, hash, embedder(), lexicon, dir);
     expect(built.reused).toBe(false);
     expect(embedCalls.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(chunks.length);
     const before = embedCalls.length;
-    const reopened = await HybridIndex.open(chunks, hash, embedder(), dir);
+    const reopened = await HybridIndex.open(chunks, hash, embedder(), lexicon, dir);
     expect(reopened.reused).toBe(true);
     expect(embedCalls.length).toBe(before);
     // A different model means different vectors: rebuild.
-    const other = await HybridIndex.open(chunks, hash, new OpenAIEmbedder({ apiKey: 'k', baseURL: url, model: 'other', timeoutMs: 2000 }), dir);
+    const other = await HybridIndex.open(chunks, hash, new OpenAIEmbedder({ apiKey: 'k', baseURL: url, model: 'other', timeoutMs: 2000 }), lexicon, dir);
     expect(other.reused).toBe(false);
     const [hit] = await reopened.search('vneid muc 2 lam o dau');
     expect(hit?.chunk.articleId).toMatch(/^kns-vneid/);
@@ -161,7 +166,8 @@ describe('optional LLM composition', () => {
   it('does not call the model for questions it cannot answer', async () => {
     mode = 'ok';
     const before = requests.length;
-    expect((await answerer().answer('giá vàng hôm nay')).found).toBe(false);
+    expect((await answerer().answer('giá vàng hôm nay')).kind).toBe('out_of_scope');
+    expect((await answerer().answer('quy trình cấp phép xây dựng nhà xưởng')).kind).toBe('unknown');
     expect(requests.length).toBe(before);
   });
 });

@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import { readYamlFile } from '../content/yaml-file.js';
+import type { Lexicon } from '../text/lexicon.js';
+import { canonical, fold } from '../text/vietnamese.js';
+
+/**
+ * Messages that are not questions for the knowledge base, as content staff describe them in
+ * knowledge/conversation.yaml: small talk (thanks, ok, who are you, bye) gets a short natural reply; requests
+ * outside the bot's scope (weather, lottery, medical or legal advice, other people's data, emergencies) are
+ * declined with a pointer where a real one exists. Neither is ever sent to staff as an unanswered question.
+ */
+
+const pattern = z.string().min(1).regex(/^[a-z0-9 ]+$/, 'viết thường, không dấu');
+const schema = z.object({
+  smalltalk: z.record(z.string(), z.object({ patterns: z.array(pattern).min(1), replies: z.array(z.string().min(1)).min(1) }).strict()),
+  out_of_scope: z.record(z.string(), z.object({ patterns: z.array(pattern).min(1), reply: z.string().min(1) }).strict()),
+  /** Reply to a lone number or letter typed outside any menu or quiz. */
+  bare_choice: z.string().min(1),
+}).strict();
+
+export type Understood =
+  | { kind: 'smalltalk'; intent: string; text: string }
+  | { kind: 'out_of_scope'; intent: string; text: string }
+  | { kind: 'hint'; text: string };
+
+/** Longer messages are questions even if they contain small-talk words. */
+const MAX_SMALLTALK_WORDS = 12;
+const BARE_CHOICE = /^\s*(?:số\s*)?(\d{1,2}|[a-dA-DđĐ])\s*[.)]?\s*$/u;
+
+export class ConversationRules {
+  private readonly smalltalk = new Map<string, { intent: string; words: string[] }[]>();
+  private readonly outOfScope = new Map<string, { intent: string; words: string[] }[]>();
+  private readonly replies = new Map<string, string[]>();
+
+  constructor(private data: z.infer<typeof schema>, private lexicon: Lexicon) {
+    const index = (map: Map<string, { intent: string; words: string[] }[]>, intent: string, patterns: string[]) => {
+      for (const p of patterns) {
+        const words = p.split(' ');
+        map.set(words[0]!, [...(map.get(words[0]!) ?? []), { intent, words }]);
+      }
+    };
+    for (const [intent, s] of Object.entries(data.smalltalk)) {
+      index(this.smalltalk, intent, s.patterns);
+      this.replies.set(intent, s.replies);
+    }
+    for (const [intent, o] of Object.entries(data.out_of_scope)) {
+      index(this.outOfScope, intent, o.patterns);
+      this.replies.set(intent, [o.reply]);
+    }
+  }
+
+  static load(knowledgeDir: string, lexicon: Lexicon): ConversationRules {
+    return new ConversationRules(readYamlFile(path.join(knowledgeDir, 'conversation.yaml'), schema), lexicon);
+  }
+
+  /** Small talk, an out-of-scope request or a stray choice; undefined for anything that may be a question. */
+  classify(text: string): Understood | undefined {
+    if (BARE_CHOICE.test(text)) return { kind: 'hint', text: this.data.bare_choice };
+    // Patterns are written both as typed and expanded ("ko hieu", "khong hieu"): try both readings.
+    const typed = (canonical(text).match(/[\p{L}\p{M}\p{N}]+/gu) ?? []).map(fold);
+    const expanded = this.lexicon.words(text).map(fold);
+    for (const words of [typed, expanded]) {
+      const talk = words.length <= MAX_SMALLTALK_WORDS ? this.onlySmalltalk(words) : undefined;
+      if (talk) return { kind: 'smalltalk', intent: talk, text: this.pick(talk, text) };
+    }
+    for (const words of [typed, expanded]) {
+      const found = this.find(words, this.outOfScope);
+      if (found) return { kind: 'out_of_scope', intent: found, text: this.pick(found, text) };
+    }
+    return undefined;
+  }
+
+  /** The small-talk intent when the message is nothing but small-talk phrases (and filler); else undefined. */
+  private onlySmalltalk(words: string[]): string | undefined {
+    let intent: string | undefined;
+    for (let i = 0; i < words.length;) {
+      const match = this.longest(words, i, this.smalltalk);
+      if (match) {
+        intent ??= match.intent;
+        i += match.words.length;
+      } else if (this.lexicon.isFiller(words[i]!)) {
+        i++;
+      } else {
+        return undefined;
+      }
+    }
+    return intent;
+  }
+
+  private find(words: string[], map: Map<string, { intent: string; words: string[] }[]>): string | undefined {
+    for (let i = 0; i < words.length; i++) {
+      const match = this.longest(words, i, map);
+      if (match) return match.intent;
+    }
+    return undefined;
+  }
+
+  private longest(words: string[], at: number, map: Map<string, { intent: string; words: string[] }[]>) {
+    let best: { intent: string; words: string[] } | undefined;
+    for (const p of map.get(words[at]!) ?? []) {
+      if ((!best || p.words.length > best.words.length) && p.words.every((w, j) => words[at + j] === w)) best = p;
+    }
+    return best;
+  }
+
+  /** One of the intent's replies, the same for the same message (varied across messages, stable in tests). */
+  private pick(intent: string, text: string): string {
+    const replies = this.replies.get(intent)!;
+    return replies[crypto.createHash('sha1').update(text).digest()[0]! % replies.length]!;
+  }
+}
