@@ -37,7 +37,7 @@ export class KnowledgeAnswerer implements Answerer {
 
   private async fromHits(question: string, hits: Hit[]): Promise<AnswerResult> {
     const best = hits[0];
-    if (!best || best.confidence < this.opts.minConfidence) return { kind: 'unknown' };
+    if (!best || best.confidence < this.opts.minConfidence) return this.rules.unanswerable(question);
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
     const answer = composeAnswer(parts);
     const composed = await this.compose(question, parts);

@@ -8,6 +8,8 @@ export interface ConfidenceFeatures {
   chunkWords: number;
   /** The rarest topic word the passage lacks (its idf, 0..1): a question about something else. */
   missing: number;
+  /** Rare topic words found in the passage (sum of idf, in units of the largest): weak for vague or off-topic messages. */
+  evidence: number;
   articleWords: number;
   articlePairs: number;
   cosine: number;
@@ -16,10 +18,10 @@ export interface ConfidenceFeatures {
   contentWords: number;
 }
 
-export const CONFIDENCE_WEIGHTS = [-1.870, 1.470, -1.857, 0.303, 1.100, 0.812, 1.159, 0.740, -1.595];
+export const CONFIDENCE_WEIGHTS = [-2.889, 1.696, -2.044, 2.144, 0.631, 0.949, 1.173, 1.559, 0.405, -1.375];
 
 export function confidenceInputs(f: ConfidenceFeatures): number[] {
-  return [1, f.chunkWords, f.missing, f.articleWords, f.articlePairs, f.cosine, f.sampleCosine, Math.log1p(f.bm25), Math.min(f.contentWords, 8) / 8];
+  return [1, f.chunkWords, f.missing, Math.min(f.evidence, 3) / 3, f.articleWords, f.articlePairs, f.cosine, f.sampleCosine, Math.log1p(f.bm25), Math.min(f.contentWords, 8) / 8];
 }
 
 export function confidence(f: ConfidenceFeatures, weights = CONFIDENCE_WEIGHTS): number {

@@ -12,12 +12,17 @@ import { canonical, fold } from '../text/vietnamese.js';
  * declined with a pointer where a real one exists. Neither is ever sent to staff as an unanswered question.
  */
 
-const pattern = z.string().min(1).regex(/^[a-z0-9 ]+$/, 'viết thường, không dấu');
+// Numbers written bare in YAML (156, 5656) are patterns too.
+const pattern = z.union([z.string(), z.number().transform(String)]).pipe(z.string().min(1).regex(/^[a-z0-9 ]+$/, 'viết thường, không dấu'));
 const schema = z.object({
   smalltalk: z.record(z.string(), z.object({ patterns: z.array(pattern).min(1), replies: z.array(z.string().min(1)).min(1) }).strict()),
   out_of_scope: z.record(z.string(), z.object({ patterns: z.array(pattern).min(1), reply: z.string().min(1) }).strict()),
   /** Reply to a lone number or letter typed outside any menu or quiz. */
   bare_choice: z.string().min(1),
+  /** Words that put a question in scope: an unanswered question with none of them is declined, not sent to staff. */
+  in_scope_terms: z.array(pattern).min(1),
+  /** The decline for an unanswerable question with no in-scope word. */
+  out_of_scope_reply: z.string().min(1),
 }).strict();
 
 export type Understood =
@@ -33,6 +38,7 @@ export class ConversationRules {
   private readonly smalltalk = new Map<string, { intent: string; words: string[] }[]>();
   private readonly outOfScope = new Map<string, { intent: string; words: string[] }[]>();
   private readonly replies = new Map<string, string[]>();
+  private readonly scope = new Map<string, { intent: string; words: string[] }[]>();
 
   constructor(private data: z.infer<typeof schema>, private lexicon: Lexicon) {
     const index = (map: Map<string, { intent: string; words: string[] }[]>, intent: string, patterns: string[]) => {
@@ -49,6 +55,17 @@ export class ConversationRules {
       index(this.outOfScope, intent, o.patterns);
       this.replies.set(intent, [o.reply]);
     }
+    index(this.scope, 'in_scope', data.in_scope_terms);
+  }
+
+  /**
+   * For a question the knowledge base cannot answer: in scope (kept for staff) when it names something the bot
+   * covers, otherwise declined as out of scope.
+   */
+  unanswerable(text: string): { kind: 'unknown' } | { kind: 'out_of_scope'; text: string } {
+    const typed = (canonical(text).match(/[\p{L}\p{M}\p{N}]+/gu) ?? []).map(fold);
+    const inScope = [typed, this.lexicon.words(text).map(fold)].some((words) => this.find(words, this.scope));
+    return inScope ? { kind: 'unknown' } : { kind: 'out_of_scope', text: this.data.out_of_scope_reply };
   }
 
   static load(knowledgeDir: string, lexicon: Lexicon): ConversationRules {

@@ -130,6 +130,16 @@ export class HybridIndex {
     return best;
   }
 
+  /**
+   * How much of a question's topic is knowledge-base vocabulary at all (idf-weighted share of its topic words
+   * found in any passage or sample question): low for requests outside the bot's scope.
+   */
+  vocabularyShare(question: string): number {
+    const q = this.passages.query(this.lexicon.read(question));
+    if (!q.content.length) return 0;
+    return this.passages.coverage(q, (term) => this.passages.df(term) > 0 || this.samples.df(term) > 0).words;
+  }
+
   /** Confidence features of one hit: how much of the question its passage (and article) covers, and how close it is. */
   private judge(h: Hit, q: QueryTerms, qv: number[] | undefined, bm25: number): void {
     const chunk = this.coverage(q, [h.doc]);
@@ -138,7 +148,7 @@ export class HybridIndex {
     const cos = (d: number) => (qv ? dot(qv, this.vectorsByDoc[d]!) : 0);
     const [own, ...samples] = this.chunkVectors[h.doc]!;
     h.features = {
-      chunkWords: chunk.words, missing: chunk.missing, articleWords: article.words, articlePairs: article.pairs,
+      chunkWords: chunk.words, missing: chunk.missing, evidence: chunk.evidence, articleWords: article.words, articlePairs: article.pairs,
       cosine: cos(own!), sampleCosine: Math.max(0, ...samples.map(cos)), bm25, contentWords: q.content.length,
     };
     h.confidence = confidence(h.features);

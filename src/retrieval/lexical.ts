@@ -1,9 +1,11 @@
 import type { Analysed, Reading, Word } from '../text/lexicon.js';
+import { isSyllable } from '../text/vietnamese.js';
 import { isStopword, STOPWORDS } from './stopwords.js';
 
 /** A topic word of the query, as typed and as matched. */
 export interface ContentWord {
   folded: string;
+  clause: number;
   /** Tone-keyed form when the user typed marks (and no typo was corrected): then marks must match too. */
   accented?: string;
   corrected: boolean;
@@ -55,6 +57,18 @@ function withinOne(a: string, b: string): boolean {
   let i = 0;
   while (i < s.length && s[i] === l[i]) i++;
   return s.slice(i) === l.slice(i + 1);
+}
+
+/** How well documents cover a question's topic words: shares, the rarest word missing, and the evidence found. */
+export interface Coverage {
+  /** Idf-weighted share of topic words found. */
+  words: number;
+  /** Share of adjacent topic-word pairs found. */
+  pairs: number;
+  /** The rarest topic word missing (idf, 0..1). */
+  missing: number;
+  /** Sum of the found words' idf (in units of the largest idf): rare words found are strong evidence. */
+  evidence: number;
 }
 
 interface QueryWord extends Word {
@@ -136,7 +150,8 @@ export class LexicalIndex {
   /** Closest known syllable within one edit, most frequent first; undefined if none. */
   correct(word: string): string | undefined {
     // Short words and stopwords are too ambiguous to correct; a typo rarely changes the first letter.
-    if (this.postings.has(`f:${word}`) || word.length < 4 || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
+    // Short words are corrected only when they cannot be a syllable at all ("dug" for "dụng").
+    if (this.postings.has(`f:${word}`) || word.length < 3 || (word.length < 4 && isSyllable(word)) || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
     const candidates = new Set<string>();
     for (const c of this.deletes.get(word) ?? []) candidates.add(c);
     for (const d of deletions(word)) {
@@ -177,7 +192,7 @@ export class LexicalIndex {
     words.forEach((w, i) => {
       if (!isTopic(w)) return;
       const marked = hasMarks && !w.corrected && w.accented !== w.folded;
-      if (!content.some((c) => c.folded === w.folded)) content.push({ folded: w.folded, accented: marked ? w.accented : undefined, corrected: w.corrected });
+      if (!content.some((c) => c.folded === w.folded)) content.push({ folded: w.folded, clause: w.clause, accented: marked ? w.accented : undefined, corrected: w.corrected });
       const prev = words[i - 1];
       if (prev && isTopic(prev)) contentPairs.push(marked && !prev.corrected ? `a2:${prev.accented} ${w.accented}` : `f2:${prev.folded} ${w.folded}`);
     });
@@ -190,9 +205,9 @@ export class LexicalIndex {
     return words.flatMap((w): QueryWord[] => {
       if (w.role === 'filler') return [{ ...w, corrected: false }];
       const pieces = this.split(w.folded);
-      if (pieces) return pieces.map((p) => ({ folded: p, accented: p, role: w.role, corrected: true }));
+      if (pieces) return pieces.map((p) => ({ folded: p, accented: p, role: w.role, clause: w.clause, corrected: true }));
       const fixed = this.correct(w.folded);
-      return [fixed ? { folded: fixed, accented: fixed, role: w.role, corrected: true } : { ...w, corrected: false }];
+      return [fixed ? { folded: fixed, accented: fixed, role: w.role, clause: w.clause, corrected: true } : { ...w, corrected: false }];
     });
   }
 
@@ -251,29 +266,36 @@ export class LexicalIndex {
    * Share of the query's topic words (idf-weighted) and topic word pairs found in the document:
    * an off-topic question matches a few common words of the knowledge base, not its substance.
    */
-  coverage(q: QueryTerms, has: (term: string) => boolean): { words: number; pairs: number; missing: number } {
+  coverage(q: QueryTerms, has: (term: string) => boolean): Coverage {
     // A phrase is understood when most of the knowledge base's words for it are there; its typed words then count as found.
     const understood = q.phrases.filter((p) => p.means.length && p.means.filter((f) => has(`f:${f}`)).length >= p.means.length / 2);
-    let have = 0;
-    let all = 0;
     let missing = 0;
     const maxIdf = Math.log(1 + this.size);
+    // Found weight and total weight, over the whole message and over its last clause with topic words (the question itself).
+    const last = Math.max(-1, ...q.content.map((w) => w.clause));
+    const sums = { have: 0, all: 0, lastHave: 0, lastAll: 0 };
     for (const w of q.content) {
       const idf = this.postings.has(`f:${w.folded}`) ? this.idf(`f:${w.folded}`) : maxIdf;
-      all += idf;
-      if (understood.some((p) => p.say.has(w.folded))) {
-        have += idf;
-        continue;
-      }
-      if (!has(`f:${w.folded}`)) {
-        missing = Math.max(missing, idf / maxIdf);
-        continue;
-      }
-      // "giá" typed with marks is not matched by "tham gia"; a corrected typo is weaker evidence.
-      if (w.accented) have += has(`a:${w.accented}`) ? idf : 0.2 * idf;
-      else have += w.corrected ? 0.7 * idf : idf;
+      const found = this.found(w, idf, has, understood);
+      if (!found) missing = Math.max(missing, idf / maxIdf);
+      sums.all += idf;
+      sums.have += found;
+      if (w.clause === last) { sums.lastAll += idf; sums.lastHave += found; }
     }
+    const share = (h: number, a: number) => (a ? h / a : 0);
     const pairsHave = q.contentPairs.filter(has).length;
-    return { words: all ? have / all : 0, pairs: q.contentPairs.length ? pairsHave / q.contentPairs.length : 1, missing };
+    return {
+      words: Math.max(share(sums.have, sums.all), share(sums.lastHave, sums.lastAll)),
+      pairs: q.contentPairs.length ? pairsHave / q.contentPairs.length : 1, missing, evidence: sums.have / maxIdf,
+    };
+  }
+
+  /** The weight a topic word earns in the documents: full if found (or understood through a phrase), partial for weak matches. */
+  private found(w: ContentWord, idf: number, has: (term: string) => boolean, understood: { say: Set<string> }[]): number {
+    if (understood.some((p) => p.say.has(w.folded))) return idf;
+    if (!has(`f:${w.folded}`)) return 0;
+    // "giá" typed with marks is not matched by "tham gia"; but marks that spell no known word are a typo, not a meaning.
+    if (w.accented && this.postings.has(`a:${w.accented}`)) return has(`a:${w.accented}`) ? idf : 0.2 * idf;
+    return w.corrected ? 0.7 * idf : idf;
   }
 }

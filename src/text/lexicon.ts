@@ -31,6 +31,8 @@ export interface Word {
   accented: string;
   folded: string;
   role: Role;
+  /** Which clause of the message the word is in (0-based). */
+  clause: number;
 }
 
 /** An everyday phrase found in a message (folded words) and the knowledge base's words for it. */
@@ -132,7 +134,7 @@ export class Lexicon {
       const isContext = this.startsWith(clause.map(fold), this.contextCues) > 0 && contentOutside(i);
       return clause.map((w, j) => {
         const role = roles[i]![j]!;
-        return { accented: toneKey(w), folded: fold(w), role: role === 'content' && isContext ? 'context' as const : role };
+        return { accented: toneKey(w), folded: fold(w), role: role === 'content' && isContext ? 'context' as const : role, clause: i };
       });
     });
     const found = new Map<string, PhraseMatch>();
