@@ -9,7 +9,7 @@ export interface SqlDriver {
   readonly types: { id: string; bigint: string; json: string; bool: string };
   /**
    * SQL for "now" in epoch milliseconds. PostgreSQL reads the database's clock, so instances whose clocks
-   * disagree still agree on when a lease ends; SQLite (one process) inlines the store's clock.
+   * disagree still agree on when a lease ends; SQLite (one process) calls the store's clock.
    */
   now(): string;
   query<R>(sql: string, params?: unknown[]): Promise<R[]>;

@@ -8,29 +8,42 @@ export class SqliteDriver implements SqlDriver {
   readonly kind = 'sqlite' as const;
   readonly types = { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', json: 'TEXT', bool: 'INTEGER' };
   private db: Database.Database;
+  /** Prepared statements by SQL text: preparing costs more than running (the SQL strings are a small fixed set). */
+  private statements = new Map<string, Database.Statement>();
 
-  constructor(file: string, private clock: () => number = Date.now) {
+  constructor(file: string, clock: () => number = Date.now) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // "Now" is the store's clock (tests move it by hand), read through a function so statements stay cacheable.
+    this.db.function('bot_now', { deterministic: false }, () => Math.floor(clock()));
   }
 
   now(): string {
-    return String(Math.floor(this.clock()));
+    return 'bot_now()';
   }
 
   async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.db.prepare(sql).all(...params) as R[];
+    return this.statement(sql).all(...params) as R[];
   }
 
   async run(sql: string, params: unknown[] = []): Promise<number> {
-    return this.db.prepare(sql).run(...params).changes;
+    return this.statement(sql).run(...params).changes;
   }
 
   async batch(statements: [string, unknown[]][]): Promise<number[]> {
-    return this.db.transaction(() => statements.map(([sql, params]) => this.db.prepare(sql).run(...params).changes)).immediate();
+    return this.db.transaction(() => statements.map(([sql, params]) => this.statement(sql).run(...params).changes)).immediate();
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
   }
 
   async migrate(migrations: string[]): Promise<void> {
