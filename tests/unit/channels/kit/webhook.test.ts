@@ -121,7 +121,7 @@ describe('webhookRouter', () => {
 
 async function timed(): Promise<number> {
   const m = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === 'bot_webhook_duration_seconds');
-  return Number(m?.values.find((v) => v.metricName === 'bot_webhook_duration_seconds_count' && v.labels.channel === 'telegram')?.value ?? 0);
+  return Number(m?.values.find((v) => (v as { metricName?: string }).metricName === 'bot_webhook_duration_seconds_count' && v.labels.channel === 'telegram')?.value ?? 0);
 }
 
 describe('parseJsonBody', () => {
