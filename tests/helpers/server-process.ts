@@ -13,12 +13,22 @@ export function spawnServer(env: Record<string, string>) {
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return {
     url: () => waitFor(() => {
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
+      // The start-up line is the one that carries the address.
+      return out.split('\n').map(listeningUrl).find(Boolean);
     }, 'the server to listen', 60_000),
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };
+}
+
+/** The address a JSON log line gives at the top level (the start-up line), if any. */
+export function listeningUrl(line: string): string | undefined {
+  try {
+    const url = (JSON.parse(line) as { url?: unknown }).url;
+    return typeof url === 'string' && url.startsWith('http') ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }

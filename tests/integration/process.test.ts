@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app.js';
+import { listeningUrl } from '../helpers/server-process.js';
 
 function run(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -18,13 +19,14 @@ function run(env: Record<string, string>) {
 describe('the server process', () => {
   it('starts with defaults, serves, and shuts down cleanly on SIGTERM', async () => {
     const p = run({});
-    await expect.poll(() => /"msg":"listening"/.test(p.out()), { timeout: 30_000 }).toBe(true);
-    const url = /"url":"([^"]+)"/.exec(p.out())![1]!;
-    const res = await fetch(`${url}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'p1', text: 'mật khẩu mạnh là gì' }) });
+    // The start-up line carries the address (PORT=0 picks a free port).
+    const url = () => p.out().split('\n').map(listeningUrl).find(Boolean);
+    await expect.poll(url, { timeout: 30_000 }).toBeTruthy();
+    const res = await fetch(`${url()}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'p1', text: 'mật khẩu mạnh là gì' }) });
     expect(res.status).toBe(200);
     p.child.kill('SIGTERM');
+    // Exit code 0 comes only once the app has stopped (main.ts); 1 when stopping failed.
     expect(await p.exited).toBe(0);
-    expect(p.out()).toMatch(/"msg":"stopped"/);
     // Citizens' words never reach the log at info level.
     expect(p.out()).not.toMatch(/mật khẩu mạnh/);
     expect(p.out()).toMatch(/"reqId"|"req":\{"id"/);

@@ -14,9 +14,18 @@ export interface InboxOptions {
   sweepMs: number;
   /** The clock for receive times and sweep windows (tests move it by hand). */
   clock: () => number;
+  /** Runs `fn` every `ms` until the returned function is called: the sweep and lease renewals (tests tick it with the clock). */
+  every: (ms: number, fn: () => void) => () => void;
 }
 
-export const DEFAULT_INBOX: InboxOptions = { maxAttempts: 5, leaseMs: 60_000, sweepMs: 30_000, clock: Date.now };
+/** A real interval that never keeps the process alive. */
+function every(ms: number, fn: () => void): () => void {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export const DEFAULT_INBOX: InboxOptions = { maxAttempts: 5, leaseMs: 60_000, sweepMs: 30_000, clock: Date.now, every };
 
 /** Rows one sweep looks at; the next sweep takes the rest. */
 const SWEEP_PAGE = 500;
@@ -59,7 +68,7 @@ export class Inbox<E> {
   /** Fresh messages wait until the replay has queued the oldest pending ones, so each user's order holds. */
   private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve));
   private replaying: Promise<void> = Promise.resolve();
-  private sweeper?: NodeJS.Timeout;
+  private stopSweeper?: () => void;
   private sweeping?: Promise<void>;
   private stopping = false;
 
@@ -107,15 +116,14 @@ export class Inbox<E> {
         queued();
         this.openGate();
       });
-    this.sweeper = setInterval(() => void this.sweep(), this.options.sweepMs);
-    this.sweeper.unref();
+    this.stopSweeper = this.options.every(this.options.sweepMs, () => void this.sweep());
     return firstPage;
   }
 
   /** Stops replaying and sweeping, finishes (or past the drain timeout, abandons and leaves pending) what was queued. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.sweeper);
+    this.stopSweeper?.();
     await this.sweeping;
     await this.deps.queue.drain();
     await this.replaying;
@@ -221,17 +229,16 @@ export class Inbox<E> {
     const { store, log, channel } = this.deps;
     const ids = { channel, messageId };
     let renewal: Promise<void> = Promise.resolve();
-    const timer = setInterval(() => {
+    const stopRenewing = this.options.every(Math.max(1, Math.floor(this.options.leaseMs / 3)), () => {
       renewal = store.renewInbound(channel, messageId, attempts, this.options.leaseMs).then(
         (held) => { if (!held) log.warn(ids, 'lease on a message being handled was lost'); },
         (err: unknown) => log.warn({ ...ids, err: describe(err) }, 'could not renew the lease on a message being handled'),
       );
-    }, Math.max(1, Math.floor(this.options.leaseMs / 3)));
-    timer.unref();
+    });
     try {
       return await work();
     } finally {
-      clearInterval(timer);
+      stopRenewing();
       await renewal;
     }
   }

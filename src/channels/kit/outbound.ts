@@ -1,6 +1,7 @@
 import type { ChannelName } from '../../core/messages.js';
 import type { Logger } from '../../log.js';
 import type { SettingsStore } from '../../storage/ports.js';
+import { deadline } from './deadline.js';
 import { ABORTED_AT_SHUTDOWN, AbortedError, networkCode, SendError, describe } from './errors.js';
 
 /**
@@ -125,14 +126,18 @@ export class Outbound {
   async call<T>(method: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let error: SendError;
+      let limit: ReturnType<typeof deadline> | undefined;
       try {
         await this.bucket.take(this.abort.signal);
-        const result = await fn(AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.abort.signal]));
+        limit = deadline(this.options.timeoutMs, this.abort.signal);
+        const result = await fn(limit.signal);
         this.options.onOutcome?.({ channel: this.channel, method, ok: true });
         return result;
       } catch (e) {
         error = e instanceof AbortedError || this.abort.signal.aborted ? new SendError(ABORTED_AT_SHUTDOWN, false)
           : e instanceof SendError ? e : new SendError(networkCode(e), true);
+      } finally {
+        limit?.clear();
       }
       const delayMs = Math.max(0, error.retryAfterSeconds !== undefined ? this.seconds(error.retryAfterSeconds) : this.backoff(attempt));
       if (!error.retryable || attempt >= this.options.maxAttempts || delayMs > this.options.maxRetryAfterMs) {

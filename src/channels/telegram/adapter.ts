@@ -1,5 +1,6 @@
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Logger } from '../../log.js';
+import { deadline } from '../kit/deadline.js';
 import { describe, SendError } from '../kit/errors.js';
 import { sleep } from '../kit/outbound.js';
 import type { Reply } from '../../core/messages.js';
@@ -140,8 +141,8 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
   private async pollOnce(c: AdapterContext<TgUpdate>, offset: number): Promise<number> {
     const timeout = this.o.pollTimeoutSec ?? 50;
     // The long poll's own deadline guards against a connection that silently hangs.
-    const deadline = AbortSignal.any([this.polling.signal, AbortSignal.timeout((timeout + 15) * 1000)]);
-    const updates = await this.api('getUpdates', { timeout, offset, allowed_updates: ['message', 'callback_query'] }, deadline);
+    const limit = deadline((timeout + 15) * 1000, this.polling.signal);
+    const updates = await this.api('getUpdates', { timeout, offset, allowed_updates: ['message', 'callback_query'] }, limit.signal).finally(() => limit.clear());
     for (const u of updates as unknown[]) {
       if (!isUpdate(u)) continue;
       this.screen(u);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choicePrompt, splitText, truncateTitle, typedNumber } from '../../../src/channels/kit/render.js';
+import { choicePrompt, renderWithButtons, splitText, truncateTitle, typedNumber } from '../../../src/channels/kit/render.js';
 import { ButtonMemory } from '../../../src/channels/kit/button-memory.js';
 import { parseRetryAfter } from '../../../src/channels/kit/errors.js';
 import { safeEqual } from '../../../src/channels/kit/webhook.js';
@@ -81,6 +81,28 @@ describe('channel rendering', () => {
     mem.offer('w', {}); // bounded: the oldest user is forgotten
     mem.offer('x', { numbered: [{ title: 'A', payload: 'PA' }] });
     expect(mem.resolve('x', '1')).toBe('PA');
+  });
+
+  it('renderWithButtons: attaches fitting buttons to the last part only, else lists them under the text', () => {
+    type Part = { text: string; buttons?: string[] };
+    const attached: Part[] = [];
+    const o = {
+      limit: 20,
+      fits: (b: { payload: string }[]) => b.length <= 2,
+      attach: (last: Part, b: { title: string; payload: string }[]) => {
+        attached.push(last);
+        last.buttons = b.map((x) => x.payload);
+        return b.map((x): [string, string] => [x.title, x.payload]);
+      },
+    };
+    const two = [{ title: 'Có', payload: 'Y' }, { title: 'Không', payload: 'N' }];
+    const r = renderWithButtons<Part>({ text: 'Một câu khá dài. Và câu nữa.', buttons: two }, o);
+    expect(r).toEqual({ parts: [{ text: 'Một câu khá dài.' }, { text: 'Và câu nữa.', buttons: ['Y', 'N'] }], queries: [['Có', 'Y'], ['Không', 'N']] });
+    expect(attached).toHaveLength(1);
+    const three = renderWithButtons<Part>({ text: 'Chọn', buttons: [...two, { title: 'Menu', payload: 'M' }] }, { ...o, limit: 100 });
+    expect(three).toEqual({ parts: [{ text: 'Chọn\n\n1. Có\n2. Không\n3. Menu\nTrả lời 1, 2 hoặc 3.' }], numbered: [...two, { title: 'Menu', payload: 'M' }] });
+    expect(renderWithButtons<Part>({ text: '  ' }, o)).toEqual({ parts: [{ text: '' }] });
+    expect(attached).toHaveLength(1);
   });
 
   it('parses Retry-After as seconds or an HTTP date; compares secrets safely', () => {
