@@ -1,4 +1,5 @@
 import type { Analysed, Reading, Word } from '../text/lexicon.js';
+import { deletions, withinOne } from '../text/edits.js';
 import { isSyllable } from '../text/vietnamese.js';
 import { isStopword, STOPWORDS } from './stopwords.js';
 
@@ -35,28 +36,6 @@ export function termsOf(a: Analysed): string[] {
     if (i > 0) out.push(`f2:${a.folded[i - 1]} ${a.folded[i]}`, `a2:${a.accented[i - 1]} ${a.accented[i]}`);
   }
   return out;
-}
-
-function deletions(w: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < w.length; i++) out.push(w.slice(0, i) + w.slice(i + 1));
-  return out;
-}
-
-/** Optimal string alignment distance, capped: we only care whether it is <= 1. */
-function withinOne(a: string, b: string): boolean {
-  if (a === b) return true;
-  if (Math.abs(a.length - b.length) > 1) return false;
-  if (a.length === b.length) {
-    const diff: number[] = [];
-    for (let i = 0; i < a.length && diff.length <= 2; i++) if (a[i] !== b[i]) diff.push(i);
-    if (diff.length === 1) return true;
-    return diff.length === 2 && diff[1] === diff[0]! + 1 && a[diff[0]!] === b[diff[1]!] && a[diff[1]!] === b[diff[0]!];
-  }
-  const [s, l] = a.length < b.length ? [a, b] : [b, a];
-  let i = 0;
-  while (i < s.length && s[i] === l[i]) i++;
-  return s.slice(i) === l.slice(i + 1);
 }
 
 /** How well documents cover a question's topic words: shares, the rarest word missing, and the evidence found. */

@@ -111,7 +111,7 @@ beforeAll(async () => {
   await t.chat(RAW_USER_ID, { payload: 'REG:org:nongdan' });
   await t.chat(RAW_USER_ID, { payload: 'REG:unit:muong-kim' });
   await t.chat(RAW_USER_ID, { text: 'Nghị quyết 57 là gì?' });
-  await t.chat('anon-web-1', { text: 'quy trình cấp phép xây dựng nhà xưởng' });
+  await t.chat('anon-web-1', { text: 'ứng dụng iHanoi có dùng được ở Lai Châu không' });
 });
 afterAll(async () => {
   await side?.close();
@@ -331,7 +331,7 @@ describe('unanswered questions and completion codes', () => {
     const u = await getJson('/api/admin/unanswered');
     const texts = u.items.map((i: any) => i.text);
     expect(texts).toContain('giá lúa hôm nay bao nhiêu');
-    expect(texts[0]).toBe('quy trình cấp phép xây dựng nhà xưởng');
+    expect(texts[0]).toBe('ứng dụng iHanoi có dùng được ở Lai Châu không');
     expect(u.items.find((i: any) => i.text === 'giá lúa hôm nay bao nhiêu')).toMatchObject({ channel: 'web', time: '2025-03-20 09:05:00' });
   });
 

@@ -89,7 +89,7 @@ describe('POST /api/chat', () => {
   });
 
   it('says it does not know an in-scope question, offers the menu and records the question for staff', async () => {
-    const question = 'quy trình cấp phép xây dựng nhà xưởng';
+    const question = 'ứng dụng iHanoi có dùng được ở Lai Châu không';
     const replies = await t.chat('q-2', { text: question });
     expect(replies[0]!.text).toMatch(new RegExp(`^Xin lỗi, tôi chưa có thông tin về "${question}"`));
     expect(payloads(replies)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);

@@ -54,9 +54,11 @@ class FakeAnswerer implements Answerer {
   async answer(question: string): Promise<AnswerResult> {
     this.asked.push(question);
     await this.held.get(question)?.promise;
-    return /vneid/i.test(question)
-      ? { found: true, text: 'VNeID mức 2 đăng ký tại công an xã.', title: 'VNeID', source: 'Bộ Công an', confidence: 0.9 }
-      : { found: false };
+    if (/dài/i.test(question)) return { kind: 'answer', text: 'Trang một.', more: ['Trang hai.', 'Trang ba.'], title: 'Dài', source: 'Nguồn dài', confidence: 0.9 };
+    if (/vneid/i.test(question)) return { kind: 'answer', text: 'VNeID mức 2 đăng ký tại công an xã.', title: 'VNeID', source: 'Bộ Công an', confidence: 0.9 };
+    if (/cảm ơn/i.test(question)) return { kind: 'smalltalk', text: 'Không có gì ạ!' };
+    if (/thời tiết/i.test(question)) return { kind: 'out_of_scope', text: 'Xin lỗi, tôi không có thông tin thời tiết.' };
+    return { kind: 'unknown' };
   }
 
   hold(question: string) {
@@ -181,8 +183,30 @@ describe('Engine', () => {
     expect(recorder.types().slice(-2)).toEqual(['question_answered', 'feedback_unhelpful']);
   });
 
+  it('replies to small talk and out-of-scope requests without recording them for staff', async () => {
+    expect(texts(await send({ text: 'cảm ơn bot' }))).toEqual(['Không có gì ạ!']);
+    const [declined] = await send({ text: 'thời tiết mai thế nào' });
+    expect(declined!.text).toBe('Xin lỗi, tôi không có thông tin thời tiết.');
+    expect(declined!.buttons).toEqual(dialog.menuButtons());
+    expect(recorder.types()).toEqual(['contact']);
+    expect(recorder.unansweredQuestions).toEqual([]);
+  });
+
+  it('gives a long answer a screen at a time behind "Xem thêm", each with its source', async () => {
+    const first = await send({ text: 'câu trả lời dài' });
+    expect(first[0]!.text).toBe(`Trang một.\n\n${dialog.text('answer.source', { source: 'Nguồn dài' })}`);
+    expect(first[0]!.buttons).toEqual([{ title: dialog.text('answer.more_button'), payload: 'FB:more' }]);
+    const second = await send({ payload: 'FB:more' });
+    expect(second[0]!.text).toMatch(/^Trang hai\./);
+    const third = await send({ payload: 'FB:more' });
+    expect(third[0]!.text).toMatch(/^Trang ba\./);
+    expect(third[0]!.buttons).toBeUndefined();
+    expect(texts(await send({ payload: 'FB:more' }))[0]).toBe(dialog.reply(dialog.node('fallback')).text);
+    expect(recorder.types()).toEqual(['contact', 'question_answered']);
+  });
+
   it('records an unanswered question through the recorder and shows a long one shortened', async () => {
-    const question = `Giá lúa hôm nay ở chợ huyện là bao nhiêu vậy bạn ơi?`.slice(0, 50);
+    const question = "Lịch học kỹ năng số ở bản tôi là ngày nào vậy?";
     const [reply] = await send({ text: question });
     expect(reply!.text).toBe(dialog.text('answer.unknown', { question }));
     expect(reply!.buttons).toEqual(dialog.menuButtons());
@@ -190,7 +214,7 @@ describe('Engine', () => {
     expect(recorder.unansweredQuestions).toEqual([{ channel: 'zalo', question, at }]);
 
     engine = new Engine({ dialog, states, answerer, recorder, activities: [profile, quiz], lock: localLock, maxTextLength: 500 });
-    const long = `${'Xin hỏi '.repeat(15)}giá lúa`;
+    const long = `${'Xin hỏi '.repeat(15)}lịch học`;
     const [shortened] = await send({ text: long });
     expect(shortened!.text).toContain(`"${long.slice(0, 77)}..."`);
     expect(recorder.unansweredQuestions.at(-1)!.question).toBe(long);
