@@ -18,7 +18,7 @@ export interface ConfidenceFeatures {
   contentWords: number;
 }
 
-export const CONFIDENCE_WEIGHTS = [-2.889, 1.696, -2.044, 2.144, 0.631, 0.949, 1.173, 1.559, 0.405, -1.375];
+export const CONFIDENCE_WEIGHTS = [-2.616, 1.511, -1.443, 1.840, 0.849, 0.971, 1.001, 1.015, 0.449, -1.452];
 
 export function confidenceInputs(f: ConfidenceFeatures): number[] {
   return [1, f.chunkWords, f.missing, Math.min(f.evidence, 3) / 3, f.articleWords, f.articlePairs, f.cosine, f.sampleCosine, Math.log1p(f.bm25), Math.min(f.contentWords, 8) / 8];

@@ -32,6 +32,8 @@ export type Understood =
 
 /** Longer messages are questions even if they contain small-talk words. */
 const MAX_SMALLTALK_WORDS = 12;
+/** Words besides small-talk phrases and filler that a small-talk message may still have. */
+const MAX_OTHER_WORDS = 2;
 const BARE_CHOICE = /^\s*(?:số\s*)?(\d{1,2}|[a-dA-DđĐ])\s*[.)]?\s*$/u;
 
 export class ConversationRules {
@@ -63,9 +65,13 @@ export class ConversationRules {
    * covers, otherwise declined as out of scope.
    */
   unanswerable(text: string): { kind: 'unknown' } | { kind: 'out_of_scope'; text: string } {
+    return this.inScope(text) ? { kind: 'unknown' } : { kind: 'out_of_scope', text: this.data.out_of_scope_reply };
+  }
+
+  /** Whether the message names something the bot covers (VNeID, scams, the campaign, ...). */
+  inScope(text: string): boolean {
     const typed = (canonical(text).match(/[\p{L}\p{M}\p{N}]+/gu) ?? []).map(fold);
-    const inScope = [typed, this.lexicon.words(text).map(fold)].some((words) => this.find(words, this.scope));
-    return inScope ? { kind: 'unknown' } : { kind: 'out_of_scope', text: this.data.out_of_scope_reply };
+    return [typed, this.lexicon.words(text).map(fold)].some((words) => this.find(words, this.scope) !== undefined);
   }
 
   static load(knowledgeDir: string, lexicon: Lexicon): ConversationRules {
@@ -89,21 +95,30 @@ export class ConversationRules {
     return undefined;
   }
 
-  /** The small-talk intent when the message is nothing but small-talk phrases (and filler); else undefined. */
+  /**
+   * The small-talk intent when the message is small-talk phrases and filler, with at most a couple of other
+   * words ("ok để tôi thử xem") and nothing the bot covers; a message of nothing but greetings and address
+   * words is a call ("ad ơi", "em chào chị ạ"). Undefined for anything else.
+   */
   private onlySmalltalk(words: string[]): string | undefined {
-    let intent: string | undefined;
-    for (let i = 0; i < words.length;) {
-      const match = this.longest(words, i, this.smalltalk);
-      if (match) {
-        intent ??= match.intent;
-        i += match.words.length;
-      } else if (this.lexicon.isFiller(words[i]!)) {
-        i++;
-      } else {
-        return undefined;
+    if (this.find(words, this.scope)) return undefined;
+    // Fewest words left uncovered when the message is split into patterns and filler (dynamic programming).
+    const best: { left: number; intent?: string }[] = [{ left: 0 }];
+    for (let i = 0; i < words.length; i++) {
+      const here = best[i];
+      if (!here) continue;
+      const step = (to: number, left: number, intent?: string) => {
+        const cur = best[to];
+        if (!cur || left < cur.left || (left === cur.left && !cur.intent && intent)) best[to] = { left, intent };
+      };
+      for (const p of this.smalltalk.get(words[i]!) ?? []) {
+        if (p.words.every((w, j) => words[i + j] === w)) step(i + p.words.length, here.left, here.intent ?? p.intent);
       }
+      step(i + 1, here.left + (this.lexicon.isFiller(words[i]!) ? 0 : 1), here.intent);
     }
-    return intent;
+    const end = best[words.length]!;
+    if (end.intent) return end.left <= MAX_OTHER_WORDS ? end.intent : undefined;
+    return words.length && end.left === 0 ? 'call' : undefined;
   }
 
   private find(words: string[], map: Map<string, { intent: string; words: string[] }[]>): string | undefined {
