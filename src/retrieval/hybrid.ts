@@ -20,6 +20,8 @@ export interface Hit {
 const FORMAT = 'hybrid-v2';
 /** Room for sample questions staff add while the server runs, before the vector index grows. */
 const HEADROOM = 1000;
+/** Nearest vectors looked at per question (HNSW search breadth is set to match). */
+const DENSE_K = 20;
 
 const passageText = (c: Chunk) => `${c.title}. ${c.heading}. ${c.text}`;
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -110,7 +112,7 @@ export class HybridIndex {
     }
     const dense = new Map<number, number>();
     if (qv) {
-      const r = this.vectors.searchKnn(qv, Math.min(40, this.vectors.getCurrentCount()));
+      const r = this.vectors.searchKnn(qv, Math.min(DENSE_K, this.vectors.getCurrentCount()));
       r.neighbors.forEach((doc, i) => {
         const c = this.vectorChunk[doc]!;
         dense.set(c, Math.max(dense.get(c) ?? 0, 1 - r.distances[i]!));
@@ -126,7 +128,8 @@ export class HybridIndex {
     }));
     hits.sort((a, b) => b.score - a.score);
     const best = hits.slice(0, k);
-    for (const h of best) this.judge(h, q, qv, topP);
+    // Only the best few are judged: the answer is the first, and at most two more can join it.
+    for (const h of best.slice(0, 3)) this.judge(h, q, qv, topP);
     return best;
   }
 
@@ -193,7 +196,7 @@ function buildVectors(embedded: number[][], dir: string | undefined, hash: strin
   const vectors = new hnswlib.HierarchicalNSW('cosine', dimensions);
   vectors.initIndex({ maxElements: embedded.length + HEADROOM, m: 16, efConstruction: 100, randomSeed: 42 });
   embedded.forEach((v, i) => vectors.addPoint(v, i));
-  vectors.setEf(64);
+  vectors.setEf(DENSE_K * 2);
   if (dir) {
     fs.mkdirSync(dir, { recursive: true });
     // Temporary names, then rename: a crash mid-write leaves the old index or none.
@@ -212,7 +215,7 @@ function readVectors(dir: string, hash: string, count: number): { index: hnswlib
     if (meta.hash !== hash || meta.count !== count) return undefined;
     const index = new hnswlib.HierarchicalNSW('cosine', meta.dimensions);
     index.readIndexSync(file('vectors.hnsw'));
-    index.setEf(64);
+    index.setEf(DENSE_K * 2);
     // The stored vectors themselves (unit length), for exact similarities of the best hits.
     return { index, embedded: Array.from({ length: count }, (_, i) => index.getPoint(i)) };
   } catch {

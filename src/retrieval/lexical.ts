@@ -215,7 +215,8 @@ export class LexicalIndex {
     const touched: number[] = [];
     for (const [term, weight] of q.weights) {
       const p = this.postings.get(term);
-      if (!p) continue;
+      // Question words and filler found in a tenth of the documents move no ranking, but cost the most to add up.
+      if (!p || (weight <= 0.2 && p.docs.length * 10 > this.size)) continue;
       const idf = this.idf(term) * weight;
       const { docs, tfs } = p;
       for (let i = 0; i < docs.length; i++) {

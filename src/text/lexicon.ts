@@ -56,6 +56,7 @@ export interface Analysed {
 const RAW_WORD = /\d+(?:[.,]\d+)?%|[\p{L}\p{M}\p{N}]+/gu;
 const CLAUSE_END = /[.!?;,\n:]+/;
 const isUnmarked = (w: string) => fold(w) === w.replace(/đ/g, 'd');
+const CACHE_SIZE = 500;
 
 export class Lexicon {
   private readonly expand = new Map<string, string[]>();
@@ -110,6 +111,10 @@ export class Lexicon {
 
   /** The words of a text with abbreviations, units and run-together words expanded (tone marks kept when typed). */
   words(text: string): string[] {
+    return this.cached(this.wordsCache, text, () => this.expandAll(text));
+  }
+
+  private expandAll(text: string): string[] {
     const raw = canonical(text).match(RAW_WORD) ?? [];
     const context = ` ${raw.map(fold).join(' ')} `;
     return raw.flatMap((w) => this.expandWord(w, context));
@@ -126,6 +131,24 @@ export class Lexicon {
    * carry the question), and the everyday phrases it contains with the knowledge base's words for them.
    */
   read(text: string): Reading {
+    return this.cached(this.readCache, text, () => this.readUncached(text));
+  }
+
+  // One message is read several times per turn (scope rules, search, vectors): the last few hundred are kept.
+  private readonly wordsCache = new Map<string, string[]>();
+  private readonly readCache = new Map<string, Reading>();
+
+  private cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+    let v = cache.get(key);
+    if (v === undefined) {
+      v = make();
+      if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(key, v);
+    }
+    return v;
+  }
+
+  private readUncached(text: string): Reading {
     const clauses = canonical(text).split(CLAUSE_END).map((c) => this.words(c)).filter((c) => c.length);
     const roles = clauses.map((c) => this.roles(c));
     // A clause that only tells who or where the person is gives context, unless it is all there is.

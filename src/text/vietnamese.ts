@@ -39,13 +39,28 @@ export function canonical(text: string): string {
   return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ');
 }
 
-/** Removes every mark: "Đổi mới" -> "doi moi". */
-export function fold(text: string): string {
-  return canonical(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd');
+/**
+ * Remembers a function of short strings (syllables, words): Unicode normalisation is the costly part of
+ * reading a message, and the vocabulary people use is small. Bounded: cleared when full.
+ */
+function memo(f: (s: string) => string, limit = 50_000): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    let v = seen.get(s);
+    if (v === undefined) {
+      if (s.length > 40) return f(s);
+      if (seen.size >= limit) seen.clear();
+      seen.set(s, (v = f(s)));
+    }
+    return v;
+  };
 }
 
+/** Removes every mark: "Đổi mới" -> "doi moi". */
+export const fold = memo((text: string) => canonical(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd'));
+
 /** One syllable with its tone as a trailing letter; independent of where the mark was placed. */
-export function toneKey(syllable: string): string {
+export const toneKey = memo((syllable: string) => {
   const nfd = syllable.normalize('NFD');
   let tone = '';
   const base = nfd.replace(TONE_RE, (m) => {
@@ -53,7 +68,7 @@ export function toneKey(syllable: string): string {
     return '';
   });
   return base.normalize('NFC') + tone;
-}
+});
 
 /** Splits into word tokens (letters and digits), dropping punctuation. */
 export function words(text: string): string[] {
