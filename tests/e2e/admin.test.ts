@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { needs } from '../helpers/services.js';
 import { sqliteStore } from '../helpers/stores.js';
 import { hashPassword } from '../../src/admin/passwords.js';
 import type { ParticipationEvent } from '../../src/storage/types.js';
@@ -35,7 +36,9 @@ function events(): ParticipationEvent[] {
   return list;
 }
 
+const ready = await needs('chromium');
 beforeAll(async () => {
+  if (!ready) return;
   t = await startTestApp({ ADMIN_TOKEN: TOKEN });
   const side = sqliteStore(path.join(t.dataDir, 'bot.sqlite'));
   for (const e of events()) await side.participation.recordEvent(e);
@@ -54,7 +57,7 @@ async function setPeriod(page: Page, from: string, to: string): Promise<void> {
   await page.locator('#f-to').fill(to);
 }
 
-describe('admin dashboard', () => {
+describe.skipIf(!ready)('admin dashboard', () => {
   it('logs in, filters, shows numbers and charts, downloads the XLSX and CSV (phone screen)', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, acceptDownloads: true });
     const page = await context.newPage();

@@ -2,10 +2,13 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser } from '../helpers/browser.js';
+import { needs } from '../helpers/services.js';
 
 let t: TestApp;
 let browser: Browser;
+const ready = await needs('chromium');
 beforeAll(async () => {
+  if (!ready) return;
   t = await startTestApp();
   browser = await launchBrowser();
 });
@@ -14,7 +17,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-describe('web chat page', () => {
+describe.skipIf(!ready)('web chat page', () => {
   it('greets, answers a typed question with its source and follows a button, on a 360 px phone screen', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 640 } });
     await page.goto(t.url);

@@ -9,12 +9,14 @@ import { sqlStore } from '../../src/storage/sql/store.js';
 import type { Store } from '../../src/storage/ports.js';
 import { tempDir } from '../helpers/app.js';
 import { waitFor } from '../helpers/wait.js';
+import { PG_URL, needs } from '../helpers/services.js';
 
 // The machine's PostgreSQL (trust auth, database "test"); each run gets its own schema.
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const pgReady = await needs('postgres');
 const schema = `t_${crypto.randomBytes(4).toString('hex')}`;
 const admin = new pg.Client({ connectionString: PG_URL });
 afterAll(async () => {
+  if (!pgReady) return;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await admin.end().catch(() => undefined);
 });
@@ -36,7 +38,7 @@ const stores: [string, () => Promise<Store>, (sql: string) => Promise<void>][] =
   }],
 ];
 
-describe.each(stores)('%s storage', (_name, open, raw) => {
+for (const [name, open, raw] of stores) describe.skipIf(name === 'PostgreSQL' && !pgReady)(`${name} storage`, () => {
   let s: Store;
   it('migrates, twice without harm', async () => {
     s = await open();
