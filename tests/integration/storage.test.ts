@@ -38,7 +38,7 @@ const stores: [string, () => Promise<Store>, (sql: string) => Promise<void>][] =
   }],
 ];
 
-for (const [name, open, raw] of stores) describe.skipIf(name === 'PostgreSQL' && !pgReady)(`${name} storage`, () => {
+for (const [name, open] of stores) describe.skipIf(name === 'PostgreSQL' && !pgReady)(`${name} storage`, () => {
   let s: Store;
   it('migrates, twice without harm', async () => {
     s = await open();
