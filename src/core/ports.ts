@@ -35,6 +35,8 @@ export interface EventDetails {
   score?: number;
   total?: number;
   passed?: boolean;
+  /** The quiz attempt; kept on the event only while nobody consented, so that the person can claim it. */
+  attemptId?: string;
 }
 
 /**

@@ -26,6 +26,7 @@ export class Participation implements Recorder {
       organisation: profile?.organisation ?? null,
       unit: profile?.unit ?? null,
       ...details,
+      attemptId: profile ? null : details.attemptId ?? null,
     });
   }
 
