@@ -15,7 +15,7 @@ export type UnitAnswer =
   | { kind: 'suggest'; places: Place[] };
 
 type Kind = 'xa' | 'phuong' | 'thi-tran';
-interface Entry { accent: string; kind: Kind; areas: string[]; place: Place }
+interface Entry { accent: string; words: string[]; kind: Kind; areas: string[]; place: Place }
 
 // Words people put around a name: "tôi ở xã Sơn Bình cũ", "thị trấn Tam Đường, huyện Tam Đường".
 const FILLER = new Set(['toi', 'em', 'minh', 'chau', 'nha', 'song', 'dang', 'o', 'tai', 'thuoc', 'la', 'cua']);
@@ -48,9 +48,9 @@ export class UnitFinder {
     for (const a of directory.areas) this.areaByName.set(unitNameKey(a.district.replace(/^(huyện|thành phố) /, '')), a);
   }
 
-  private add(name: string, e: Omit<Entry, 'accent'>): void {
+  private add(name: string, e: Omit<Entry, 'accent' | 'words'>): void {
     const key = unitNameKey(name);
-    this.byKey.set(key, [...(this.byKey.get(key) ?? []), { ...e, accent: accentKey(words(name)) }]);
+    this.byKey.set(key, [...(this.byKey.get(key) ?? []), { ...e, accent: accentKey(words(name)), words: words(name).map(fold) }]);
   }
 
   find(text: string): UnitAnswer {
@@ -82,7 +82,7 @@ export class UnitFinder {
     return this.areaByName.get(unitNameKey(tokens.slice(prefix).join(' ')));
   }
 
-  /** Names within a typo or two, or containing every typed word, one place per unit, best first. */
+  /** Names containing every typed word, or within a typo or two, one place per unit, best first. */
   private closest(tokens: string[]): Place[] {
     const typed = unitNameKey(tokens.join(' '));
     const typedWords = tokens.map(fold);
@@ -91,8 +91,9 @@ export class UnitFinder {
     const scored: { score: number; entry: Entry }[] = [];
     for (const [key, entries] of this.byKey) {
       const d = distance(typed, key, limit);
-      const words = new Set(entries[0]!.accent.split(' ').map(fold));
-      const score = d <= limit ? d : typedWords.every((w) => words.has(w)) ? limit + 0.5 : Infinity;
+      const words = new Set(entries[0]!.words);
+      // Every typed word in the name ("suoi ho", "muong") is closer than a misspelling.
+      const score = typedWords.every((w) => words.has(w)) ? 0.5 : d <= limit ? d : Infinity;
       if (score < Infinity) for (const entry of entries) scored.push({ score, entry });
     }
     scored.sort((a, b) => a.score - b.score || Number(Boolean(a.entry.place.former)) - Number(Boolean(b.entry.place.former)));
