@@ -162,6 +162,36 @@ for (const [name, open] of stores) describe.skipIf(name === 'PostgreSQL' && !pgR
     expect(await s.settings.getSetting('token')).toBe('d');
   });
 
+  it('claims a person\'s earlier quiz attempts, fills in their affiliation, lists their results', async () => {
+    const at = new Date(Date.UTC(2026, 2, 1));
+    const quiz = { type: 'quiz_completed' as const, channel: 'web' as const, quizId: 'mat-khau', score: 12, total: 12, passed: true };
+    await s.participation.recordEvent({ at, ...quiz, attemptId: 'a1' });
+    await s.participation.recordEvent({ at, ...quiz, attemptId: 'other' });
+    await s.participation.saveCompletionCode({ code: 'BDHVS-CLAI-MED1', quizId: 'mat-khau', score: 12, total: 12, at, userKey: null, attemptId: 'a1' });
+    expect(await s.participation.claimAttempts('k9', ['a1', 'missing'])).toBe(1);
+    // A second claim of the same id by someone else finds nothing left to take.
+    expect(await s.participation.claimAttempts('k8', ['a1'])).toBe(0);
+    await s.participation.fillAffiliation('k9', 'Hội Nông dân', undefined);
+    await s.participation.fillAffiliation('k9', 'Đoàn Thanh niên', 'Pa Ủ');
+    expect(await s.participation.quizResults('k9', 5)).toEqual([{ quizId: 'mat-khau', at, score: 12, total: 12, passed: true, code: 'BDHVS-CLAI-MED1' }]);
+    expect(await s.participation.countEvents({ organisation: 'Hội Nông dân', unit: 'Pa Ủ' })).toBe(1);
+    expect(await s.participation.quizResults('k8', 5)).toEqual([]);
+    await s.participation.deletePersonalData('k9');
+    expect(await s.participation.quizResults('k9', 5)).toEqual([]);
+  });
+
+  it('counts why answers did not help, by topic', async () => {
+    const at = (d: number) => new Date(Date.UTC(2026, 3, d));
+    for (const [d, topic, reason] of [[1, 'VNeID mức 2', 'long'], [2, 'VNeID mức 2', 'topic'], [2, 'VNeID mức 2', 'long'], [3, 'Mật khẩu mạnh', 'unclear'], [9, 'Mật khẩu mạnh', 'topic']] as const) {
+      await s.participation.recordFeedbackReason({ at: at(d), channel: 'web', topic, reason });
+    }
+    expect(await s.participation.feedbackReasons({ from: at(1), to: at(5) }, 10)).toEqual([
+      { topic: 'VNeID mức 2', reasons: { topic: 1, long: 2, unclear: 0 }, total: 3 },
+      { topic: 'Mật khẩu mạnh', reasons: { topic: 0, long: 0, unclear: 1 }, total: 1 },
+    ]);
+    expect(await s.participation.feedbackReasons({}, 1)).toHaveLength(1);
+  });
+
   it('stores completion codes, staff, sessions and the audit log', async () => {
     await s.participation.saveCompletionCode({ code: 'BDHVS-AAAA-BBBB', quizId: 'vneid', score: 11, total: 12, at: new Date(), userKey: null });
     expect(await s.participation.findCompletionCode('BDHVS-AAAA-BBBB')).toMatchObject({ quizId: 'vneid', score: 11, total: 12 });
