@@ -67,7 +67,8 @@ export interface QuizResult {
   code?: string;
 }
 
-export type FeedbackReason = 'topic' | 'long' | 'unclear';
+import type { FeedbackReason } from '../core/ports.js';
+export type { FeedbackReason };
 
 /** Why an answer did not help: the article it came from and one of a few reasons, never the citizen's words. */
 export interface FeedbackReasonRecord { at: Date; channel: ChannelName; topic: string; reason: FeedbackReason }

@@ -121,7 +121,7 @@ describe.skipIf(!pgAvailable)('admin on PostgreSQL', () => {
     expect(stats.totals).toMatchObject({ reached: 3, registrations: 1, quizCompleted: 1, quizPassed: 1, participants: 1 });
 
     const csv = await (await fetch(`${t.url}/api/admin/export.csv?from=2025-06-01&to=2025-06-30`, { headers: { cookie } })).text();
-    expect(csv).toContain('Hội Nông dân,Xã Sìn Hồ,1,0,0,1,1,100.0%,1');
+    expect(csv).toContain('Hội Nông dân;Xã Sìn Hồ;1;0;0;0;1;1;100,0%;1');
     const res = await fetch(`${t.url}/api/admin/export.xlsx?from=2025-06-01&to=2025-06-30`, { headers: { authorization: 'Bearer test-admin-token-123456' } });
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
