@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { sendError } from '../http/errors.js';
 import { CHANNEL_LABELS, REPORTED_CHANNELS, computeStats, vnDateTime, vnDay } from '../participation/stats.js';
 import type { ExportContext } from '../participation/export.js';
-import { DIMENSION_LABELS, METRIC_LABELS, REPORT_METRICS, TOTAL_LABEL } from '../participation/labels.js';
+import { DIMENSION_LABELS, FEEDBACK_LABELS, METRIC_LABELS, REPORT_METRICS, TOTAL_LABEL } from '../participation/labels.js';
 import { principalOf, requireAdmin } from './auth.js';
 import { abortOnClose, describeFilter, filterOr400 } from './filters.js';
 import type { AdminDeps } from './deps.js';
@@ -62,7 +62,7 @@ export function reportRoutes(router: express.Router, deps: AdminDeps, ctx: Expor
   router.get('/api/admin/feedback', requireAdmin, async (req, res) => {
     const f = filterOr400(req, res, directory);
     if (!f) return;
-    res.json({ items: await participation.feedbackReasons({ from: f.filter.from, to: f.filter.to }, FEEDBACK_TOPICS_LIMIT) });
+    res.json({ labels: FEEDBACK_LABELS, items: await participation.feedbackReasons({ from: f.filter.from, to: f.filter.to }, FEEDBACK_TOPICS_LIMIT) });
   });
   codeRoutes(router, deps, ctx);
 }

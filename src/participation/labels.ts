@@ -1,4 +1,4 @@
-import type { EventType } from '../core/ports.js';
+import type { EventType, FeedbackReason } from '../core/ports.js';
 
 /**
  * Every name staff read for a number, in one place: the dashboard (through the stats API), the CSV and the XLSX
@@ -55,4 +55,9 @@ export const EVENT_LABELS: Record<EventType, string> = {
 
 export const CHANNEL_LABELS: Record<string, string> = {
   zalo: 'Zalo', messenger: 'Messenger', telegram: 'Telegram', web: 'Web', botframework: 'Bot Framework',
+};
+
+/** The staff table of "Chưa hữu ích" reasons. */
+export const FEEDBACK_LABELS: { topic: string; reasons: Record<FeedbackReason, string>; total: string } = {
+  topic: 'Bài viết đã trả lời', reasons: { topic: 'Sai chủ đề', long: 'Dài quá', unclear: 'Khó hiểu' }, total: 'Số góp ý',
 };

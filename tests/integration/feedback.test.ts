@@ -36,7 +36,10 @@ describe('"Chưa hữu ích"', () => {
 
     const res = await fetch(`${t.url}/api/admin/feedback`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ items: [{ topic: title, reasons: { topic: 0, long: 1, unclear: 0 }, total: 1 }] });
+    expect(await res.json()).toEqual({
+      labels: { topic: 'Bài viết đã trả lời', reasons: { topic: 'Sai chủ đề', long: 'Dài quá', unclear: 'Khó hiểu' }, total: 'Số góp ý' },
+      items: [{ topic: title, reasons: { topic: 0, long: 1, unclear: 0 }, total: 1 }],
+    });
     expect((await fetch(`${t.url}/api/admin/feedback`)).status).toBe(401);
   });
 
