@@ -5,7 +5,7 @@ import type { Area, Directory } from './directory.js';
 import { UnitFinder, type Place } from './unit-finder.js';
 
 export const UNIT_STEP_TEXTS = [
-  'register.ask_unit', 'register.skip', 'register.by_area', 'register.other_area', 'register.area_units', 'register.unit_which',
+  'register.ask_unit', 'register.skip', 'register.by_area', 'register.by_area_button', 'register.other_area', 'register.area_units', 'register.unit_which',
   'register.unit_suggest', 'register.unknown_unit', 'register.unit_now', 'register.place_new', 'register.place_old',
 ] as const;
 
@@ -57,7 +57,7 @@ export class UnitStep {
       }
       case 'suggest': {
         const text = [this.dialog.text('register.unknown_unit', { text: shown }), found.places.length ? this.dialog.text('register.unit_suggest') : ''].filter(Boolean).join('\n');
-        return { text, buttons: [...found.places.map((p) => this.placeButton(p)), { title: this.dialog.text('register.by_area'), payload: profilePayloads.encode('areas', {}) }, this.skip()] };
+        return { text, buttons: [...found.places.map((p) => this.placeButton(p)), { title: this.dialog.text('register.by_area_button'), payload: profilePayloads.encode('areas', {}) }, this.skip()] };
       }
     }
   }

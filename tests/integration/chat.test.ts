@@ -130,6 +130,11 @@ describe('odd input', () => {
 });
 
 describe('quiz', () => {
+  it('says how many questions a quiz has', async () => {
+    const list = await t.chat('quiz-0', { payload: 'QUIZ' });
+    expect(list[0]!.text).toBe('Chọn một bài kiểm tra kỹ năng số (mỗi bài 12 câu, làm trong vài phút):');
+  });
+
   it('runs a whole quiz with buttons and typed answers, then scores it', async () => {
     const start = await t.chat('quiz-1', { payload: 'QZ:start:mat-khau' });
     expect(start[0]!.text).toMatch(/Bài “/);

@@ -84,9 +84,9 @@ describe('the commune question', () => {
   it('offers the closest names for a misspelling and registers nothing until one is chosen', async () => {
     await untilUnit('u-typo');
     const close = await t.chat('u-typo', { text: 'son binhh' });
-    expect(close[0]!.text).toMatch(/chưa tìm thấy xã\/phường “son binhh”.*\nCó phải bạn ở/s);
+    expect(close[0]!.text).toMatch(/chưa tìm thấy xã\/phường “son binhh”.*\nCó phải bạn ở một trong các nơi dưới đây\?$/s);
     expect(payloads(close)[0]).toBe('REG:former:xa.son-binh.tam-duong');
-    expect(payloads(close).slice(-2)).toEqual(['REG:areas', 'REG:unit:skip']);
+    expect(close[0]!.buttons.slice(-2)).toEqual([{ title: 'Chọn theo huyện cũ', payload: 'REG:areas' }, { title: 'Bỏ qua', payload: 'REG:unit:skip' }]);
     expect(profileUnit(await keyOf('u-typo'))).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Directory } from '../../src/participation/directory.js';
 import { UnitFinder, type UnitAnswer } from '../../src/participation/unit-finder.js';
+import { profilePayloads } from '../../src/participation/unit-step.js';
 import { fold } from '../../src/text/vietnamese.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -23,8 +24,10 @@ describe('units of Lai Châu (knowledge/units.yaml)', () => {
     expect(directory.areas.map((a) => a.label)).toEqual([
       'Huyện Than Uyên cũ', 'Huyện Tân Uyên cũ', 'Huyện Tam Đường cũ', 'TP Lai Châu cũ', 'Huyện Phong Thổ cũ', 'Huyện Sìn Hồ cũ', 'Huyện Nậm Nhùn cũ', 'Huyện Mường Tè cũ',
     ]);
-    // A phone shows at most 10 units per old district.
+    // A phone shows at most 10 units per old district; every button fits Telegram's 64-byte callback data.
     for (const a of directory.areas) expect(a.units.length).toBeLessThanOrEqual(10);
+    const payloads = [...formerly.map((f) => profilePayloads.encode('former', { key: f.key })), ...directory.areas.map((a) => profilePayloads.encode('area', { key: a.key }))];
+    expect(Math.max(...payloads.map((p) => Buffer.byteLength(p)))).toBeLessThanOrEqual(64);
   });
 
   it('stops the start when an old unit is listed twice or a unit has no old units', () => {
