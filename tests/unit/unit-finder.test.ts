@@ -73,6 +73,10 @@ describe('finding the commune a person types', () => {
     expect(found(finder.find('hong thu'))).toBe('Hồng Thu');
     expect(found(finder.find('Hua Bum'))).toBe('Hua Bum');
     expect(found(finder.find('phuong tan phong, tinh lai chau'))).toBe('Tân Phong');
+    // New units drawn from two old districts are one place, whatever the district: no question asked.
+    expect(found(finder.find('Lê Lợi'))).toBe('Lê Lợi');
+    expect(found(finder.find('xa pa tan'))).toBe('Pa Tần');
+    expect(directory.areas.filter((a) => a.units.some((u) => u.name === 'Lê Lợi')).map((a) => a.district)).toEqual(['huyện Sìn Hồ', 'huyện Nậm Nhùn']);
   });
 
   it('asks which one when a name is used by several places, and settles it with marks, kind or district', () => {
