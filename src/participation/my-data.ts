@@ -4,7 +4,9 @@ import type { Profile } from '../storage/types.js';
 import { vnDateLabel, vnDay } from './stats.js';
 import type { Directory } from './directory.js';
 
-export const MY_DATA_TEXTS = ['data.show', 'data.not_set', 'data.quiz_result', 'data.quiz_code', 'data.quiz_none', 'data.quiz_more'] as const;
+export const MY_DATA_TEXTS = [
+  'data.show', 'data.not_set', 'data.quiz_result', 'data.quiz_passed', 'data.quiz_failed', 'data.quiz_code', 'data.quiz_none', 'data.quiz_more',
+] as const;
 
 const SHOWN_RESULTS = 10;
 
@@ -18,6 +20,7 @@ export async function myDataText(
   const results = await store.quizResults(profile.userKey, SHOWN_RESULTS + 1);
   const lines = results.slice(0, SHOWN_RESULTS).map((r) => dialog.text('data.quiz_result', {
     date: vnDateLabel(vnDay(r.at)), title: quizTitles.get(r.quizId) ?? r.quizId, score: r.score, total: r.total,
+    verdict: dialog.text(r.passed ? 'data.quiz_passed' : 'data.quiz_failed'),
     code: r.code ? dialog.text('data.quiz_code', { code: r.code }) : '',
   }));
   if (results.length > SHOWN_RESULTS) lines.push(dialog.text('data.quiz_more', { n: SHOWN_RESULTS }));

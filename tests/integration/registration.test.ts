@@ -122,7 +122,7 @@ describe('quizzes done before registering', () => {
   it('stay anonymous when the person refuses consent, and go with the data when they delete it', async () => {
     await takeQuiz('q-3', 'thanh-toan', false);
     await t.chat('q-3', { payload: 'REGISTER' });
-    await t.chat('q-3', { payload: 'REG:consent:no' });
+    expect((await t.chat('q-3', { payload: 'REG:consent:no' }))[0]!.text).toMatch(/các bài bạn đã làm chỉ được đếm chung/);
     expect(JSON.parse(query<{ state: string }>("SELECT state FROM conversation_state WHERE session_id = 'web:q-3'")[0]!.state).unclaimedAttempts).toBeUndefined();
     await untilUnit('q-3');
     expect(query("SELECT COUNT(*) AS n FROM events WHERE quiz_id = 'thanh-toan' AND user_key IS NOT NULL")).toEqual([{ n: 0 }]);
@@ -132,6 +132,7 @@ describe('quizzes done before registering', () => {
     await untilUnit('q-4');
     await t.chat('q-4', { payload: 'REG:unit:skip' });
     expect(query("SELECT COUNT(*) AS n FROM events WHERE quiz_id = 'du-lieu' AND user_key IS NOT NULL")).toEqual([{ n: 2 }]);
+    expect((await t.chat('q-4', { text: 'Dữ liệu của tôi' }))[0]!.text).toMatch(/\n  – \d{2}\/\d{2}\/\d{4}, [^:]+: đúng \d+\/12 câu, chưa đạt\n/);
     await t.chat('q-4', { text: 'Xóa dữ liệu của tôi' });
     await t.chat('q-4', { payload: 'REG:delete:yes' });
     expect(query("SELECT user_key, organisation, attempt_id FROM events WHERE quiz_id = 'du-lieu'")).toEqual([
