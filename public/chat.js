@@ -1,11 +1,36 @@
 // Web chat client: one anonymous id per browser, every message through POST /api/chat.
+// What is on screen is kept in this tab (sessionStorage) so that a reload shows the conversation again;
+// the server keeps the conversation's state (quiz, registration) under the same id.
 const log = document.getElementById('log');
 const form = document.getElementById('composer');
 const input = document.getElementById('text');
 const send = document.getElementById('send');
 
+const HISTORY_KEY = 'bdhvs-history';
+const MAX_HISTORY = 200;
+
 const userId = localStorage.getItem('bdhvs-user') || `web-${crypto.randomUUID ? crypto.randomUUID() : Date.now() + '-' + Math.random().toString(36).slice(2)}`;
 localStorage.setItem('bdhvs-user', userId);
+
+function loadHistory() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || '[]');
+    return Array.isArray(saved) ? saved : [];
+  } catch {
+    return [];
+  }
+}
+const history = loadHistory();
+
+function remember(entry) {
+  history.push(entry);
+  if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
+  try {
+    sessionStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+  } catch {
+    // Storage full or disabled: the conversation still works, it just is not restored.
+  }
+}
 
 function bubble(cls, text) {
   const div = document.createElement('div');
@@ -34,7 +59,10 @@ function render(reply) {
 }
 
 async function talk(message, shown) {
-  if (shown) bubble('user', shown);
+  if (shown) {
+    bubble('user', shown);
+    remember({ user: shown });
+  }
   send.disabled = true;
   try {
     const res = await fetch('/api/chat', {
@@ -49,9 +77,12 @@ async function talk(message, shown) {
     }
     if (!res.ok) throw new Error(String(res.status));
     const data = await res.json();
-    const shown = data.replies.map(render);
+    const shownReplies = data.replies.map((r) => {
+      remember({ bot: { text: r.text, buttons: r.buttons || [] } });
+      return render(r);
+    });
     // Long answers are read from their start, not their end.
-    if (shown.length) shown[0].scrollIntoView({ block: 'start', behavior: 'smooth' });
+    if (shownReplies.length) shownReplies[0].scrollIntoView({ block: 'start', behavior: 'smooth' });
   } catch {
     bubble('bot error', 'Không kết nối được máy chủ. Bạn thử lại sau ít phút nhé.');
   } finally {
@@ -68,4 +99,13 @@ form.addEventListener('submit', (e) => {
   talk({ text }, text);
 });
 
-talk({ payload: 'START' });
+if (history.length) {
+  // A reload: show what was there, without greeting again.
+  for (const entry of history) {
+    if (entry && typeof entry.user === 'string') bubble('user', entry.user);
+    else if (entry && entry.bot && typeof entry.bot.text === 'string') render(entry.bot);
+  }
+  log.lastElementChild?.scrollIntoView({ block: 'end' });
+} else {
+  talk({ payload: 'START' });
+}

@@ -48,7 +48,7 @@ export async function startApp(
   let ready = false;
   const { answerer } = await createAnswerer(config, log);
   const activities: Activity[] = [
-    new ProfileActivity({ dialog, store: store.participation, recorder, directory }),
+    new ProfileActivity({ dialog, store: store.participation, recorder, directory, quizTitles: new Map(quizzes.map((q) => [q.id, q.title])) }),
     new QuizActivity(quizzes, { dialog, store: store.participation, recorder, passRatio: config.QUIZ_PASS_RATIO }),
   ];
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;

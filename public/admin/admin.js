@@ -194,18 +194,23 @@
   }
 
   function render(s) {
+    labels = s.labels;
     renderNumbers(s);
     renderCharts(s);
-    if (me.role === 'admin') {
-      $('unanswered-panel').hidden = false;
+    const admin = me.role === 'admin';
+    $('unanswered-panel').hidden = !admin;
+    $('feedback-panel').hidden = !admin;
+    if (admin) {
       void loadUnanswered();
-    } else {
-      $('unanswered-panel').hidden = true;
+      void loadFeedback();
     }
+    markScrollable();
   }
 
   function renderNumbers(s) {
     const t = s.totals;
+    // Card titles come from the same labels the exports use.
+    for (const card of document.querySelectorAll('.card[data-metric]')) card.querySelector('.label').textContent = label(card.dataset.metric);
     setCard('card-reached', fmt(t.reached));
     setCard('card-answered', fmt(t.answered));
     setCard('card-unanswered', fmt(t.unanswered));
@@ -213,50 +218,47 @@
     setCard('card-passrate', fmtPct(t.passRate));
     setCard('card-participants', fmt(t.participants));
 
-    table($('table-orgs'), 'Tổ chức', s.byOrganisation.map((o) => ({ name: o.organisation, ...o })), true);
-    table($('table-channels'), 'Kênh', s.byChannel.map((c) => ({ name: c.label, ...c })), true);
-    table($('table-units'), 'Xã/phường', s.byUnit.map((u) => ({ name: u.label, ...u })), true);
+    const dims = s.labels.dimensions;
+    table($('table-orgs'), dims.organisation, s.byOrganisation.map((o) => ({ name: o.organisation, ...o })), t);
+    table($('table-channels'), dims.channel, s.byChannel.map((c) => ({ name: c.label, ...c })), t);
+    table($('table-units'), dims.unit, s.byUnit.map((u) => ({ name: u.label, ...u })), t);
     quizTable($('table-quizzes'), s.byQuiz);
   }
 
   /** Charts; redrawn on resize because they are drawn at the container's width. */
   function renderCharts(s) {
     lineChart($('chart-days'), s.byDay, [
-      { key: 'reached', label: 'Người được tiếp cận', cls: 's1' },
-      { key: 'answered', label: 'Câu hỏi đã trả lời', cls: 's2' },
-      { key: 'quizCompleted', label: 'Bài kiểm tra hoàn thành', cls: 's3' },
+      { key: 'reached', label: label('reached'), cls: 's1' },
+      { key: 'answered', label: label('answered'), cls: 's2' },
+      { key: 'quizCompleted', label: label('quizCompleted'), cls: 's3' },
     ]);
 
     const orgs = s.byOrganisation.filter((o) => o.registered);
-    barChart($('chart-orgs'), orgs.map((o) => ({ label: o.organisation, value: o.participants })), 'Người tham gia theo tổ chức');
+    barChart($('chart-orgs'), orgs.map((o) => ({ label: o.organisation, value: o.participants })), `${label('participants')} theo tổ chức`);
 
-    barChart($('chart-channels'), s.byChannel.map((c) => ({ label: c.label, value: c.reached })), 'Người được tiếp cận theo kênh');
+    barChart($('chart-channels'), s.byChannel.map((c) => ({ label: c.label, value: c.reached })), `${label('reached')} theo kênh`);
 
     const active = s.byUnit.filter((u) => u.unit && u.participants > 0).sort((a, b) => b.participants - a.participants);
     const idle = s.byUnit.filter((u) => u.unit && u.participants === 0).length;
-    barChart($('chart-units'), active.map((u) => ({ label: u.label, value: u.participants })), 'Người tham gia theo xã, phường',
+    barChart($('chart-units'), active.map((u) => ({ label: u.label, value: u.participants })), `${label('participants')} theo xã, phường`,
       idle ? `${idle} xã/phường chưa có người tham gia đăng ký trong kỳ.` : '');
   }
 
   let resizeTimer = 0;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => { if (lastStats && !$('dash').hidden) renderCharts(lastStats); }, 200);
+    resizeTimer = setTimeout(() => {
+      if (lastStats && !$('dash').hidden) renderCharts(lastStats);
+      markScrollable();
+    }, 200);
   });
 
   // ------------------------------------------------------------------------------------------
   // Tables
 
-  const COLUMNS = [
-    ['participants', 'Người tham gia (đã đăng ký)'],
-    ['reached', 'Người được tiếp cận'],
-    ['answered', 'Câu hỏi đã trả lời'],
-    ['unanswered', 'Câu hỏi chưa trả lời'],
-    ['quizCompleted', 'Bài kiểm tra hoàn thành'],
-    ['quizPassed', 'Bài đạt'],
-    ['passRate', 'Tỷ lệ đạt'],
-    ['registrations', 'Lượt đăng ký'],
-  ];
+  // Names of the numbers, from the stats API (the same module names them in the exports).
+  let labels = null;
+  const label = (metric) => (labels && labels.metrics[metric]) || metric;
 
   function cell(tag, text, cls) {
     const c = document.createElement(tag);
@@ -265,42 +267,34 @@
     return c;
   }
 
-  function table(el, firstHeader, rows, withTotal) {
+  /** A breakdown with its total row; the total is the API's, so people are counted once there too. */
+  function table(el, firstHeader, rows, total) {
+    const columns = labels.reportMetrics;
     const thead = document.createElement('thead');
     const hr = document.createElement('tr');
-    hr.append(cell('th', firstHeader), ...COLUMNS.map(([, label]) => cell('th', label)));
+    hr.append(cell('th', firstHeader), ...columns.map((k) => cell('th', label(k))));
     thead.append(hr);
     const tbody = document.createElement('tbody');
-    const sum = {};
+    const value = (r, k) => (k === 'passRate' ? fmtPct(r[k]) : fmt(r[k]));
     for (const r of rows) {
       const tr = document.createElement('tr');
-      if (!COLUMNS.some(([k]) => k !== 'passRate' && r[k])) tr.className = 'zero';
-      tr.append(cell('td', r.name));
-      for (const [k] of COLUMNS) {
-        tr.append(cell('td', k === 'passRate' ? fmtPct(r[k]) : fmt(r[k])));
-        if (k !== 'passRate') sum[k] = (sum[k] || 0) + (r[k] || 0);
-      }
+      if (!columns.some((k) => k !== 'passRate' && r[k])) tr.className = 'zero';
+      tr.append(cell('td', r.name), ...columns.map((k) => cell('td', value(r, k))));
+      tbody.append(tr);
+    }
+    if (rows.length > 1) {
+      const tr = document.createElement('tr');
+      tr.className = 'total';
+      tr.append(cell('td', labels.total), ...columns.map((k) => cell('td', value(total, k))));
       tbody.append(tr);
     }
     el.replaceChildren(thead, tbody);
-    if (withTotal && rows.length > 1) {
-      // Participants are not additive across rows of other breakdowns (one person, several communes), so the total row shows activity counts only.
-      const tr = document.createElement('tr');
-      tr.className = 'total';
-      tr.append(cell('td', 'Cộng'));
-      for (const [k] of COLUMNS) {
-        if (k === 'passRate') tr.append(cell('td', fmtPct(sum.quizCompleted ? sum.quizPassed / sum.quizCompleted : null)));
-        else if (k === 'participants') tr.append(cell('td', ''));
-        else tr.append(cell('td', fmt(sum[k])));
-      }
-      tbody.append(tr);
-    }
   }
 
   function quizTable(el, rows) {
     const thead = document.createElement('thead');
     const hr = document.createElement('tr');
-    hr.append(cell('th', 'Bài kiểm tra'), cell('th', 'Lượt bắt đầu'), cell('th', 'Hoàn thành'), cell('th', 'Đạt'), cell('th', 'Tỷ lệ đạt'), cell('th', 'Điểm trung bình'));
+    hr.append(cell('th', labels.dimensions.quiz), ...['quizStarted', 'quizCompleted', 'quizPassed', 'passRate', 'averagePercent'].map((k) => cell('th', label(k))));
     thead.append(hr);
     const tbody = document.createElement('tbody');
     if (!rows.length) {
@@ -317,6 +311,25 @@
       tbody.append(tr);
     }
     el.replaceChildren(thead, tbody);
+  }
+
+  /**
+   * A table wider than its panel (always on a phone) scrolls sideways: say so above it, and keep the
+   * edge shadow only while there is more to the right.
+   */
+  function markScrollable() {
+    for (const wrap of document.querySelectorAll('.table-wrap')) {
+      let hint = wrap.previousElementSibling;
+      if (!hint || !hint.classList.contains('scroll-hint')) {
+        hint = cell('p', 'Bảng rộng hơn màn hình: vuốt ngang để xem các cột bên phải →', 'scroll-hint');
+        wrap.before(hint);
+        wrap.addEventListener('scroll', () => wrap.classList.toggle('at-end', wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1), { passive: true });
+      }
+      const scrollable = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle('scrollable', scrollable);
+      wrap.classList.toggle('at-end', !scrollable || wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1);
+      hint.hidden = !scrollable || wrap.offsetParent === null;
+    }
   }
 
   /** "2026-11-27 07:19:03" -> "27/11/2026 07:19" */
@@ -343,6 +356,35 @@
     }
   }
 
+  async function loadFeedback() {
+    const el = $('table-feedback');
+    try {
+      const { items, labels: names } = await apiJson(`/api/admin/feedback${query()}`);
+      const reasons = Object.keys(names.reasons);
+      const thead = document.createElement('thead');
+      const hr = document.createElement('tr');
+      hr.append(cell('th', names.topic), ...reasons.map((r) => cell('th', names.reasons[r])), cell('th', names.total));
+      thead.append(hr);
+      const tbody = document.createElement('tbody');
+      if (!items.length) {
+        const td = cell('td', 'Chưa có góp ý nào trong kỳ.', 'text');
+        td.colSpan = reasons.length + 2;
+        const tr = document.createElement('tr');
+        tr.append(td);
+        tbody.append(tr);
+      }
+      for (const f of items) {
+        const tr = document.createElement('tr');
+        tr.append(cell('td', f.topic, 'text'), ...reasons.map((r) => cell('td', fmt(f.reasons[r]))), cell('td', fmt(f.total)));
+        tbody.append(tr);
+      }
+      el.replaceChildren(thead, tbody);
+      markScrollable();
+    } catch (err) {
+      if (err.status !== 401) el.replaceChildren(cell('caption', err.message));
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
   // Charts: hand-drawn SVG, sized by viewBox so they scale from a 360 px phone to a desktop.
 
@@ -355,7 +397,7 @@
 
   /** Drawn at the container's real width so that 12 px text stays 12 px on a phone and on a desktop. */
   function chartWidth(el) {
-    return Math.round(Math.max(260, Math.min(el.clientWidth || 480, 760)));
+    return Math.round(Math.max(260, Math.min(el.clientWidth || 480, 1400)));
   }
 
   function niceMax(v) {

@@ -3,12 +3,16 @@ import { z } from 'zod';
 import { sendError } from '../http/errors.js';
 import { CHANNEL_LABELS, REPORTED_CHANNELS, computeStats, vnDateTime, vnDay } from '../participation/stats.js';
 import type { ExportContext } from '../participation/export.js';
+import { DIMENSION_LABELS, FEEDBACK_LABELS, METRIC_LABELS, REPORT_METRICS, TOTAL_LABEL } from '../participation/labels.js';
 import { principalOf, requireAdmin } from './auth.js';
 import { abortOnClose, describeFilter, filterOr400 } from './filters.js';
 import type { AdminDeps } from './deps.js';
 
 const codeQuery = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9-]{3,64}$/) });
 const UNANSWERED_LIMIT = 200;
+const FEEDBACK_TOPICS_LIMIT = 100;
+/** The names of the numbers, from the one module the exports use too: the dashboard shows no other. */
+const LABELS = { metrics: METRIC_LABELS, dimensions: DIMENSION_LABELS, total: TOTAL_LABEL, reportMetrics: REPORT_METRICS };
 
 /** Who am I, the dashboard's lists, statistics, unanswered questions and completion codes. */
 export function reportRoutes(router: express.Router, deps: AdminDeps, ctx: ExportContext): void {
@@ -37,7 +41,7 @@ export function reportRoutes(router: express.Router, deps: AdminDeps, ctx: Expor
     const signal = abortOnClose(res);
     try {
       const report = await computeStats(participation, f.filter, { ...ctx, fromDay: f.fromDay, toDay: f.toDay, filter: f.filter }, signal);
-      res.json({ filter: describeFilter(f), generatedAt: new Date().toISOString(), ...report });
+      res.json({ filter: describeFilter(f), generatedAt: new Date().toISOString(), labels: LABELS, ...report });
     } catch (err) {
       if (signal.aborted) return;
       throw err;
@@ -53,6 +57,12 @@ export function reportRoutes(router: express.Router, deps: AdminDeps, ctx: Expor
         id: q.id, at: q.at.toISOString(), time: vnDateTime(q.at), channel: q.channel, channelLabel: CHANNEL_LABELS[q.channel] ?? q.channel, text: q.text,
       })),
     });
+  });
+  // Why answers did not help: one tap per answer, by the article it came from; no citizen's words.
+  router.get('/api/admin/feedback', requireAdmin, async (req, res) => {
+    const f = filterOr400(req, res, directory);
+    if (!f) return;
+    res.json({ labels: FEEDBACK_LABELS, items: await participation.feedbackReasons({ from: f.filter.from, to: f.filter.to }, FEEDBACK_TOPICS_LIMIT) });
   });
   codeRoutes(router, deps, ctx);
 }

@@ -1,6 +1,6 @@
 import type { Inbound, Reply } from './messages.js';
 import { payloadCodec } from './payload.js';
-import type { Activity, Answerer, ConversationState, Dialog, DialogNode, Recorder, SessionLock, StateStore, Turn } from './ports.js';
+import { FEEDBACK_REASONS, type Activity, type Answerer, type ConversationState, type Dialog, type DialogNode, type FeedbackReason, type Recorder, type SessionLock, type StateStore, type Turn } from './ports.js';
 
 export interface EngineDeps {
   dialog: Dialog;
@@ -15,7 +15,10 @@ export interface EngineDeps {
   trace?: (fields: Record<string, unknown>, msg: string) => void;
 }
 
-export const ENGINE_TEXTS = ['answer.source', 'answer.feedback_question', 'answer.unknown', 'answer.more_button', 'feedback.thanks', 'button.helpful', 'button.unhelpful', 'button.menu'] as const;
+export const ENGINE_TEXTS = [
+  'answer.source', 'answer.feedback_question', 'answer.unknown', 'answer.more_button', 'feedback.thanks', 'button.helpful', 'button.unhelpful',
+  'button.menu', 'feedback.why', 'feedback.noted', ...FEEDBACK_REASONS.map((r) => `feedback.reason_${r}` as const),
+] as const;
 
 /** Nodes the engine itself needs. */
 export const ENGINE_NODES = ['greeting', 'menu', 'fallback', 'unsupported', 'too_long'] as const;
@@ -23,7 +26,7 @@ export const ENGINE_NODES = ['greeting', 'menu', 'fallback', 'unsupported', 'too
 // Nodes that always work, even in the middle of a quiz or a registration.
 const GLOBAL_NODES = new Set(['greeting', 'menu', 'help', 'my_data', 'delete_data']);
 
-const answers = payloadCodec('FB', { yes: [], no: [], more: [] });
+const answers = payloadCodec('FB', { yes: [], no: [], more: [], why: ['reason'] });
 
 /** Turns one inbound message into replies. Knows nothing of platforms, storage or retrieval: only its ports. */
 export class Engine {
@@ -84,6 +87,7 @@ export class Engine {
     if (node) return this.enterNode(turn, node);
     const vote = answers.decode(payload);
     if (vote?.verb === 'more') return this.onMore(turn);
+    if (vote?.verb === 'why') return this.onFeedbackReason(turn, vote.args.reason);
     if (vote) return this.onFeedback(turn, vote.verb === 'yes');
     const activity = this.deps.activities.find((a) => payload.startsWith(`${a.prefix}:`));
     if (activity) return activity.onPayload(turn, payload);
@@ -116,6 +120,7 @@ export class Engine {
     if (result.kind === 'answer') {
       await recorder.record(turn, 'question_answered');
       turn.state.awaitingFeedback = true;
+      turn.state.feedbackTopic = result.title;
       this.deps.trace?.({ confidence: result.confidence, title: result.title }, 'answered');
       this.sayAnswer(turn, result.text, result.source, result.more);
     } else if (result.kind === 'unknown') {
@@ -164,6 +169,27 @@ export class Engine {
       delete turn.state.awaitingFeedback;
       await this.deps.recorder.record(turn, helpful ? 'feedback_helpful' : 'feedback_unhelpful');
     }
-    turn.replies.push({ text: this.deps.dialog.text('feedback.thanks'), buttons: this.deps.dialog.menuButtons() });
+    const { dialog } = this.deps;
+    if (helpful || !turn.state.feedbackTopic) {
+      delete turn.state.feedbackTopic;
+      return void turn.replies.push({ text: dialog.text('feedback.thanks'), buttons: dialog.menuButtons() });
+    }
+    // What was missing, in one tap, kept with the answer's article for staff.
+    turn.replies.push({
+      text: dialog.text('feedback.why'),
+      buttons: [
+        ...FEEDBACK_REASONS.map((reason) => ({ title: dialog.text(`feedback.reason_${reason}`), payload: answers.encode('why', { reason }) })),
+        { title: dialog.text('button.menu'), payload: dialog.node('menu').payload! },
+      ],
+    });
+  }
+
+  private async onFeedbackReason(turn: Turn, reason: string): Promise<void> {
+    const topic = turn.state.feedbackTopic;
+    delete turn.state.feedbackTopic;
+    if (topic && (FEEDBACK_REASONS as readonly string[]).includes(reason)) {
+      await this.deps.recorder.feedbackReason(turn.inbound.channel, topic, reason as FeedbackReason, turn.inbound.receivedAt);
+    }
+    turn.replies.push({ text: this.deps.dialog.text('feedback.noted'), buttons: this.deps.dialog.menuButtons() });
   }
 }

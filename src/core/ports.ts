@@ -37,12 +37,18 @@ export type EventType =
   | 'feedback_helpful'
   | 'feedback_unhelpful';
 
+/** Why an answer did not help, in one tap: wrong topic, too long, not clear. */
+export type FeedbackReason = 'topic' | 'long' | 'unclear';
+export const FEEDBACK_REASONS: readonly FeedbackReason[] = ['topic', 'long', 'unclear'];
+
 /** Details an activity attaches to a participation event. */
 export interface EventDetails {
   quizId?: string;
   score?: number;
   total?: number;
   passed?: boolean;
+  /** The quiz attempt; kept on the event only while nobody consented, so that the person can claim it. */
+  attemptId?: string;
 }
 
 /**
@@ -55,6 +61,8 @@ export interface Recorder {
   record(turn: Pick<Turn, 'inbound' | 'userKey'>, type: EventType, details?: EventDetails): Promise<void>;
   /** Keeps an unanswered question for staff (personal data masked by the recorder). */
   unanswered(channel: ChannelName, question: string, at: Date): Promise<void>;
+  /** Keeps why an answer from `topic` (the article's title) did not help; no words of the person. */
+  feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason, at: Date): Promise<void>;
 }
 
 /** Conversation state by session id. */
@@ -97,6 +105,8 @@ export interface ConversationState {
   greeted?: boolean;
   /** Set when an answer asked "Câu trả lời có hữu ích không?", so each answer gets one vote. */
   awaitingFeedback?: boolean;
+  /** Title of the article the last answer came from, for the reason of a "Chưa hữu ích". */
+  feedbackTopic?: string;
   [slot: string]: unknown;
 }
 

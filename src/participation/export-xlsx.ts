@@ -4,9 +4,8 @@ import type { EventFilter } from '../storage/types.js';
 import {
   EVENT_HEADERS, SUMMARY_HEADERS, XLSX_MAX_DATA_ROWS, eventFormatter, pace, sheetSink, type EventSource, type ExportContext, type ExportMeta,
 } from './export.js';
-import {
-  CHANNEL_LABELS, UNKNOWN_UNIT, UNREGISTERED, VN_OFFSET_MS, computeStats, vnDateLabel, vnDateTime, vnDay, type Row, type StatsReport, type TableRow,
-} from './stats.js';
+import { VN_OFFSET_MS, computeStats, vnDateLabel, vnDateTimeLabel, vnDay, type Row, type StatsReport, type TableRow } from './stats.js';
+import { CHANNEL_LABELS, METRIC_LABELS, METRIC_NOTES, REPORT_METRICS, TOTAL_LABEL, UNKNOWN_UNIT, UNREGISTERED } from './labels.js';
 
 const BOLD = { bold: true } as const;
 const HEADER_FILL = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } as const;
@@ -48,9 +47,7 @@ export async function writeXlsx(
 
 function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: StatsReport, ctx: ExportContext, meta: ExportMeta): void {
   const ws = wb.addWorksheet('Tổng hợp', { pageSetup: { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
-  ws.columns = [
-    { width: 26 }, { width: 24 }, { width: 16 }, { width: 14 }, { width: 16 }, { width: 14 }, { width: 10 }, { width: 10 }, { width: 12 },
-  ];
+  ws.columns = [{ width: 26 }, { width: 24 }, ...REPORT_METRICS.map(() => ({ width: 14 }))];
   const unitLabel = meta.unit ? ctx.units?.find((u) => u.name === meta.unit)?.label : undefined;
   const title = ws.addRow(['BÁO CÁO KẾT QUẢ THAM GIA PHONG TRÀO THI ĐUA ĐỔI MỚI SÁNG TẠO VÀ CHUYỂN ĐỔI SỐ QUA CHATBOT']);
   title.font = { bold: true, size: 13 };
@@ -63,9 +60,10 @@ function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: Stats
     r.commit();
   }
   const extra: [string, string | number][] = [
-    ['Người được tiếp cận', report.totals.reached],
-    ['Đánh giá câu trả lời', `${report.totals.feedbackHelpful} hữu ích, ${report.totals.feedbackUnhelpful} chưa hữu ích`],
-    ['Ngày lập', `${vnDateTime(meta.generatedAt)} (giờ Việt Nam)`],
+    [METRIC_LABELS.reached, report.totals.reached],
+    [METRIC_LABELS.feedbackHelpful, report.totals.feedbackHelpful],
+    [METRIC_LABELS.feedbackUnhelpful, report.totals.feedbackUnhelpful],
+    ['Ngày lập', `${vnDateTimeLabel(meta.generatedAt)} (giờ Việt Nam)`],
   ];
   if (meta.generatedBy) extra.push(['Người lập', meta.generatedBy]);
   for (const [k, v] of extra) {
@@ -80,11 +78,9 @@ function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: Stats
   ws.addRow([]).commit();
   const notes = [
     'Ghi chú:',
-    '- Người tham gia (đã đăng ký): số người đã đồng ý cho lưu thông tin và có hoạt động trong kỳ, mỗi người chỉ đếm một lần.',
-    '- Lượt làm bài kiểm tra: số bài kiểm tra đã làm xong; Bài đạt: số bài đạt yêu cầu; Tỷ lệ đạt = Bài đạt / Lượt làm bài kiểm tra.',
+    ...Object.entries(METRIC_NOTES).map(([m, note]) => `- ${METRIC_LABELS[m as keyof typeof METRIC_LABELS]}: ${note}`),
     `- "${UNREGISTERED}": hoạt động của người chưa đăng ký hoặc không đồng ý cho lưu thông tin (chỉ được đếm, không gắn với người nào).`,
     `- "${UNKNOWN_UNIT}": người đã đăng ký tổ chức nhưng chưa chọn xã/phường.`,
-    '- Người được tiếp cận: số lượt người bắt đầu trò chuyện với chatbot trong kỳ (kể cả người chưa đăng ký).',
   ];
   for (const n of notes) ws.addRow([n]).commit();
   ws.commit();
@@ -98,10 +94,11 @@ function writeSummaryTable(ws: ExcelJS.Worksheet, report: StatsReport): void {
   header.commit();
 
   const addData = (label: string, unit: string, r: Row, style?: 'subtotal' | 'total') => {
-    const row = ws.addRow([label, unit, r.participants, r.answered, r.unanswered, r.quizCompleted, r.quizPassed, r.passRate ?? '', r.registrations]);
+    // Numbers stay numbers (the rate a fraction shown as a percentage), so that staff can sum and sort them.
+    const row = ws.addRow([label, unit, ...REPORT_METRICS.map((m) => r[m] ?? '')]);
     row.eachCell({ includeEmpty: true }, (c, col) => {
       c.border = BORDER;
-      if (col === 8) c.numFmt = '0.0%';
+      if (REPORT_METRICS[col - 3] === 'passRate') c.numFmt = '0.0%';
       else if (col >= 3) c.numFmt = '#,##0';
       if (style) { c.font = BOLD; c.fill = SUBTOTAL_FILL; }
     });
@@ -120,7 +117,7 @@ function writeSummaryTable(ws: ExcelJS.Worksheet, report: StatsReport): void {
     const sub = orgTotals.get(org);
     if (group.length > 1 && sub) addData(`Cộng ${org}`, '', sub, 'subtotal');
   }
-  addData('Tổng cộng', '', report.totals, 'total');
+  addData(TOTAL_LABEL, '', report.totals, 'total');
 
 }
 

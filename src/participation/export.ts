@@ -5,9 +5,8 @@ import type { ParticipationStore } from '../storage/ports.js';
 
 /** Where reports read events from. */
 export type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
-import {
-  CHANNEL_LABELS, EVENT_LABELS, vnDateTime, vnDay, yieldToLoop, type Row, type StatsContext, type StatsReport,
-} from './stats.js';
+import { vnDateTimeLabel, vnDay, yieldToLoop, type Row, type StatsContext, type StatsReport } from './stats.js';
+import { CHANNEL_LABELS, DIMENSION_LABELS, EVENT_LABELS, METRIC_LABELS, REPORT_METRICS, TOTAL_LABEL } from './labels.js';
 
 /** What the export is about, for the header block, the file name and the audit log. */
 export interface ExportMeta {
@@ -22,15 +21,19 @@ export interface ExportMeta {
 
 export type ExportContext = Omit<StatsContext, 'filter' | 'fromDay' | 'toDay'>;
 
-export const SUMMARY_HEADERS = [
-  'Tổ chức', 'Xã/phường', 'Người tham gia (đã đăng ký)', 'Câu hỏi được trả lời', 'Câu hỏi chưa có câu trả lời',
-  'Lượt làm bài kiểm tra', 'Bài đạt', 'Tỷ lệ đạt', 'Lượt đăng ký',
-] as const;
+export const SUMMARY_HEADERS = [DIMENSION_LABELS.organisation, DIMENSION_LABELS.unit, ...REPORT_METRICS.map((m) => METRIC_LABELS[m])] as const;
 
 export const EVENT_HEADERS = [
-  'Thời gian (Asia/Ho_Chi_Minh)', 'Loại sự kiện', 'Kênh', 'Mã người dùng', 'Tổ chức', 'Xã/phường',
-  'Bài kiểm tra', 'Điểm', 'Tổng', 'Đạt',
+  'Thời gian (giờ Việt Nam)', 'Loại sự kiện', DIMENSION_LABELS.channel, 'Mã người dùng', DIMENSION_LABELS.organisation, DIMENSION_LABELS.unit,
+  DIMENSION_LABELS.quiz, 'Điểm', 'Tổng', 'Đạt',
 ] as const;
+
+/**
+ * CSV for Excel with Vietnamese regional settings (list separator ";", decimal comma), the way staff open it:
+ * a double click splits the columns and reads "66,7%" as a number. UTF-8 with a BOM for the diacritics; no
+ * "sep=" line, because Excel then ignores the BOM and garbles Vietnamese (see docs/admin.md).
+ */
+export const CSV_SEPARATOR = ';';
 
 /** Excel's hard limit is 1,048,576 rows per sheet; one goes to the header. */
 export const XLSX_MAX_DATA_ROWS = 1_048_575;
@@ -63,18 +66,18 @@ export function exportFileName(kind: 'summary' | 'events', meta: ExportMeta, ext
  */
 export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v).replace('.', ',') : '';
   let s = v;
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csvLine(fields: (string | number | null | undefined)[]): string {
-  return `${fields.map(csvField).join(',')}\r\n`;
+  return `${fields.map(csvField).join(CSV_SEPARATOR)}\r\n`;
 }
 
 function percentText(rate: number | null): string {
-  return rate === null ? '' : `${(rate * 100).toFixed(1)}%`;
+  return rate === null ? '' : `${(rate * 100).toFixed(1).replace('.', ',')}%`;
 }
 
 /**
@@ -132,7 +135,7 @@ class CsvSink {
 }
 
 function summaryValues(label: string, unit: string, r: Row): (string | number)[] {
-  return [label, unit, r.participants, r.answered, r.unanswered, r.quizCompleted, r.quizPassed, percentText(r.passRate), r.registrations];
+  return [label, unit, ...REPORT_METRICS.map((m) => (m === 'passRate' ? percentText(r.passRate) : r[m]))];
 }
 
 /**
@@ -152,7 +155,7 @@ export async function writeSummaryCsv(out: Writable, report: StatsReport, signal
   out.write('\uFEFF');
   await sink.line([...SUMMARY_HEADERS]);
   for (const r of report.table) await sink.line(summaryValues(r.organisation, r.unitLabel, r));
-  await sink.line(summaryValues('Tổng cộng', '', report.totals));
+  await sink.line(summaryValues(TOTAL_LABEL, '', report.totals));
   await sink.flush();
   out.end();
 }
@@ -166,7 +169,7 @@ export async function writeEventsCsv(out: Writable, storage: EventSource, filter
   let n = 0;
   for await (const e of storage.iterateEvents(filter)) {
     const v = fmt(e);
-    await sink.line([vnDateTime(e.at), v.type, v.channel, v.userKey, v.organisation, v.unit, v.quiz, v.score, v.total, v.passed]);
+    await sink.line([vnDateTimeLabel(e.at), v.type, v.channel, v.userKey, v.organisation, v.unit, v.quiz, v.score, v.total, v.passed]);
     n++;
   }
   await sink.flush();

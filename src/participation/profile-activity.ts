@@ -1,24 +1,24 @@
 import type { Button } from '../core/messages.js';
-import { payloadCodec } from '../core/payload.js';
 import type { Activity, ConversationState, Dialog, Recorder, Turn } from '../core/ports.js';
+import { takeUnclaimedAttempts } from '../core/unclaimed.js';
 import { matchKey } from '../text/vietnamese.js';
 import type { ParticipationStore } from '../storage/ports.js';
 import type { Directory } from './directory.js';
+import { MY_DATA_TEXTS, myDataText } from './my-data.js';
+import type { Place } from './unit-finder.js';
+import { lowerFirst, profilePayloads, SKIP, UNIT_STEP_TEXTS, UnitStep } from './unit-step.js';
+
+export { profilePayloads };
 
 export const PROFILE_TEXTS = [
-  'register.consent', 'register.agree', 'register.decline', 'register.declined', 'register.ask_organisation', 'register.ask_unit',
-  'register.skip', 'register.unknown_organisation', 'register.unknown_unit', 'register.done', 'register.no_unit', 'register.already',
-  'register.change', 'data.none', 'data.show', 'data.not_set', 'data.confirm_delete', 'data.delete_yes', 'data.delete_no', 'data.deleted', 'data.kept',
+  'register.consent', 'register.agree', 'register.decline', 'register.declined', 'register.ask_organisation',
+  'register.unknown_organisation', 'register.done', 'register.no_unit', 'register.already',
+  'register.change', 'data.none', 'data.confirm_delete', 'data.delete_yes', 'data.delete_no', 'data.deleted', 'data.kept',
+  ...UNIT_STEP_TEXTS, ...MY_DATA_TEXTS,
 ] as const;
 
 const YES = new Set(['co', 'dong y', 'toi dong y', 'ok', 'oke', 'yes', 'u', 'uh', 'vang', 'da', 'xoa', 'chac chan']);
 const NO = new Set(['khong', 'khong dong y', 'thoi', 'no', 'khong xoa', 'huy']);
-const SKIP = 'skip';
-
-export const profilePayloads = payloadCodec('REG', {
-  consent: ['answer'], change: [], org: ['code'], unit: ['key'], delete: ['answer'],
-});
-
 /** The question this activity is waiting for, kept in the conversation state's `profile` slot. */
 export type ProfileMode = { kind: 'register'; step: 'consent' | 'organisation' | 'unit' } | { kind: 'confirm-delete' };
 const modeOf = (state: ConversationState) => state.profile as ProfileMode | undefined;
@@ -28,7 +28,11 @@ export class ProfileActivity implements Activity {
   readonly prefix = profilePayloads.prefix;
   readonly actions = ['register.start', 'data.show', 'data.delete'] as const;
 
-  constructor(private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory }) {}
+  private units: UnitStep;
+
+  constructor(private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory; quizTitles: ReadonlyMap<string, string> }) {
+    this.units = new UnitStep(deps.dialog, deps.directory);
+  }
 
   awaitsText(state: ConversationState): boolean {
     return Boolean(modeOf(state));
@@ -43,14 +47,7 @@ export class ProfileActivity implements Activity {
     const profile = await store.getProfile(turn.userKey);
     if (!profile && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
     if (action === 'data.show') {
-      const notSet = dialog.text('data.not_set');
-      turn.replies.push({
-        text: dialog.text('data.show', {
-          consent: profile!.consentAt.toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' }),
-          organisation: profile!.organisation ?? notSet, unit: profile!.unit ?? notSet, key: turn.userKey,
-        }),
-        buttons: dialog.menuButtons(),
-      });
+      turn.replies.push({ text: await myDataText(this.deps, profile!), buttons: dialog.menuButtons() });
     } else if (action === 'data.delete') {
       turn.state.profile = { kind: 'confirm-delete' } satisfies ProfileMode;
       turn.replies.push({ text: dialog.text('data.confirm_delete'), buttons: [
@@ -59,7 +56,7 @@ export class ProfileActivity implements Activity {
       ] });
     } else if (profile) {
       turn.replies.push({
-        text: dialog.text('register.already', { organisation: profile.organisation ?? dialog.text('data.not_set'), unit: profile.unit ?? dialog.text('register.no_unit') }),
+        text: dialog.text('register.already', { organisation: profile.organisation ?? dialog.text('data.not_set'), unit: this.unitLabel(profile.unit) }),
         buttons: [{ title: dialog.text('register.change'), payload: profilePayloads.encode('change', {}) }, { title: dialog.text('button.menu'), payload: dialog.node('menu').payload! }],
       });
     } else {
@@ -77,7 +74,13 @@ export class ProfileActivity implements Activity {
       case 'consent': return p.args.answer === 'yes' ? this.consent(turn) : this.decline(turn);
       case 'change': return this.askOrganisation(turn);
       case 'org': return this.setOrganisation(turn, this.deps.directory.organisations.find((o) => o.code === p.args.code)?.name);
-      case 'unit': return this.setUnit(turn, p.args.key === SKIP ? null : this.deps.directory.unitByKey(p.args.key)?.name);
+      case 'unit': return this.setUnit(turn, p.args.key === SKIP ? null : this.placeOf(this.deps.directory.unitByKey(p.args.key)));
+      case 'former': return this.setUnit(turn, this.deps.directory.formerByKeyOf(p.args.key));
+      case 'areas': return void turn.replies.push(this.units.areas());
+      case 'area': {
+        const area = this.deps.directory.areaByKey(p.args.key);
+        return void turn.replies.push(area ? this.units.area(area) : this.units.areas());
+      }
       case 'delete': return p.args.answer === 'yes' ? this.delete(turn) : this.keep(turn);
       default: return this.run(turn, 'register.start');
     }
@@ -100,10 +103,9 @@ export class ProfileActivity implements Activity {
       await this.setUnit(turn, null);
       return true;
     }
-    const n = Number(key);
-    const unit = Number.isInteger(n) && n >= 1 ? this.deps.directory.units[n - 1] : this.deps.directory.findUnit(text);
-    if (unit) await this.setUnit(turn, unit.name);
-    else turn.replies.push({ text: this.deps.dialog.text('register.unknown_unit', { text: text.slice(0, 60) }), buttons: this.unitButtons() });
+    const answer = this.units.answer(text);
+    if ('unit' in answer) await this.setUnit(turn, answer);
+    else turn.replies.push(answer);
     return true;
   }
 
@@ -111,11 +113,14 @@ export class ProfileActivity implements Activity {
     return this.deps.directory.organisations.map((o) => ({ title: o.name, payload: profilePayloads.encode('org', { code: o.code }) }));
   }
 
-  private unitButtons(): Button[] {
-    return [
-      ...this.deps.directory.units.map((u) => ({ title: u.label, payload: profilePayloads.encode('unit', { key: u.key }) })),
-      { title: this.deps.dialog.text('register.skip'), payload: profilePayloads.encode('unit', { key: SKIP }) },
-    ];
+  private placeOf(unit: Place['unit'] | undefined): Place | undefined {
+    return unit && { unit };
+  }
+
+  /** "xã Bình Lư", or "chưa chọn xã/phường". */
+  private unitLabel(name: string | undefined): string {
+    const unit = name ? this.deps.directory.units.find((u) => u.name === name) : undefined;
+    return unit ? lowerFirst(unit.label) : name ?? this.deps.dialog.text('register.no_unit');
   }
 
   private async consent(turn: Turn): Promise<void> {
@@ -123,11 +128,15 @@ export class ProfileActivity implements Activity {
     const existing = await store.getProfile(turn.userKey);
     await store.saveProfile({ userKey: turn.userKey, channel: turn.inbound.channel, consentAt: existing?.consentAt ?? turn.inbound.receivedAt,
       organisation: existing?.organisation, unit: existing?.unit });
+    // The consent text promises that quizzes done before agreeing count: tie this conversation's attempts to the person.
+    await store.claimAttempts(turn.userKey, takeUnclaimedAttempts(turn.state));
     await this.askOrganisation(turn);
   }
 
   private async decline(turn: Turn): Promise<void> {
     delete turn.state.profile;
+    // No consent: nothing may tie the earlier attempts to this person any more.
+    takeUnclaimedAttempts(turn.state);
     turn.replies.push({ text: this.deps.dialog.text('register.declined'), buttons: this.deps.dialog.menuButtons() });
   }
 
@@ -142,26 +151,29 @@ export class ProfileActivity implements Activity {
     if (!profile) return this.run(turn, 'register.start');
     if (!organisation) return this.askOrganisation(turn);
     await this.deps.store.saveProfile({ ...profile, organisation });
+    await this.deps.store.fillAffiliation(turn.userKey, organisation, profile.unit);
     turn.state.profile = { kind: 'register', step: 'unit' } satisfies ProfileMode;
-    turn.replies.push({ text: this.deps.dialog.text('register.ask_unit'), buttons: this.unitButtons() });
+    turn.replies.push(this.units.ask());
   }
 
-  private async setUnit(turn: Turn, unit: string | null | undefined): Promise<void> {
+  /** Registers the commune (null: skipped); says what an old name is today. */
+  private async setUnit(turn: Turn, place: Place | null | undefined): Promise<void> {
     const { dialog, store, recorder } = this.deps;
     const profile = await store.getProfile(turn.userKey);
     if (!profile) return this.run(turn, 'register.start');
-    if (unit === undefined) return void turn.replies.push({ text: dialog.text('register.ask_unit'), buttons: this.unitButtons() });
-    await store.saveProfile({ ...profile, unit: unit ?? undefined });
+    if (place === undefined) return void turn.replies.push(this.units.ask());
+    const unit = place?.unit.name;
+    await store.saveProfile({ ...profile, unit });
+    await store.fillAffiliation(turn.userKey, profile.organisation, unit);
     delete turn.state.profile;
     await recorder.record(turn, 'registration');
-    turn.replies.push({
-      text: dialog.text('register.done', { organisation: profile.organisation ?? dialog.text('data.not_set'), unit: unit ?? dialog.text('register.no_unit') }),
-      buttons: dialog.menuButtons(),
-    });
+    const done = dialog.text('register.done', { organisation: profile.organisation ?? dialog.text('data.not_set'), unit: this.unitLabel(unit) });
+    turn.replies.push({ text: [place && this.units.confirmation(place), done].filter(Boolean).join('\n'), buttons: dialog.menuButtons() });
   }
 
   private async delete(turn: Turn): Promise<void> {
     delete turn.state.profile;
+    takeUnclaimedAttempts(turn.state);
     await this.deps.store.deletePersonalData(turn.userKey);
     turn.replies.push({ text: this.deps.dialog.text('data.deleted'), buttons: this.deps.dialog.menuButtons() });
   }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { ChannelName } from '../core/messages.js';
-import type { EventDetails, EventType, Recorder, Turn } from '../core/ports.js';
+import type { EventDetails, EventType, FeedbackReason, Recorder, Turn } from '../core/ports.js';
 import type { ParticipationStore, SettingsStore } from '../storage/ports.js';
 import { redactPersonalData } from './redact.js';
 
@@ -26,11 +26,16 @@ export class Participation implements Recorder {
       organisation: profile?.organisation ?? null,
       unit: profile?.unit ?? null,
       ...details,
+      attemptId: profile ? null : details.attemptId ?? null,
     });
   }
 
   async unanswered(channel: ChannelName, question: string, at: Date): Promise<void> {
     await this.store.recordUnanswered(channel, redactPersonalData(question), at);
+  }
+
+  async feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason, at: Date): Promise<void> {
+    await this.store.recordFeedbackReason({ at, channel, topic, reason });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { EventFilter, StoredEvent } from '../storage/types.js';
 import type { ParticipationStore } from '../storage/ports.js';
+import { CHANNEL_LABELS, UNKNOWN_UNIT, UNREGISTERED } from './labels.js';
 
 /** Where reports read events from. */
 type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
@@ -20,6 +21,12 @@ export function vnDateTime(d: Date | number): string {
   return `${s.slice(0, 10)} ${s.slice(11, 19)}`;
 }
 
+/** "01/12/2026 10:15:03" in Vietnam time: how exports write an instant. */
+export function vnDateTimeLabel(d: Date | number): string {
+  const s = vnDateTime(d);
+  return `${vnDateLabel(s.slice(0, 10))} ${s.slice(11)}`;
+}
+
 /** First instant of a Vietnamese calendar day given as YYYY-MM-DD. */
 export function vnDayStart(day: string): Date {
   return new Date(Date.parse(`${day}T00:00:00Z`) - VN_OFFSET_MS);
@@ -36,25 +43,8 @@ export function vnDateLabel(day: string): string {
   return `${d}/${m}/${y}`;
 }
 
-/** Row label for events recorded without consent (no organisation). */
-export const UNREGISTERED = 'Chưa đăng ký';
-/** Column label for registered people whose commune is not known. */
-export const UNKNOWN_UNIT = 'Chưa rõ xã/phường';
+export { CHANNEL_LABELS, EVENT_LABELS, UNKNOWN_UNIT, UNREGISTERED } from './labels.js';
 
-export const EVENT_LABELS: Record<StoredEvent['type'], string> = {
-  contact: 'Liên hệ lần đầu',
-  question_answered: 'Câu hỏi được trả lời',
-  question_unanswered: 'Câu hỏi chưa có câu trả lời',
-  quiz_started: 'Bắt đầu bài kiểm tra',
-  quiz_completed: 'Hoàn thành bài kiểm tra',
-  registration: 'Đăng ký tham gia',
-  feedback_helpful: 'Đánh giá: hữu ích',
-  feedback_unhelpful: 'Đánh giá: chưa hữu ích',
-};
-
-export const CHANNEL_LABELS: Record<string, string> = {
-  zalo: 'Zalo', messenger: 'Messenger', telegram: 'Telegram', web: 'Web', botframework: 'Bot Framework',
-};
 export const REPORTED_CHANNELS = ['zalo', 'messenger', 'telegram', 'web'] as const;
 
 export interface Counts {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Button } from '../core/messages.js';
 import { payloadCodec } from '../core/payload.js';
 import type { Activity, ConversationState, Dialog, Recorder, Turn } from '../core/ports.js';
+import { noteUnclaimedAttempt } from '../core/unclaimed.js';
 import type { ParticipationStore } from '../storage/ports.js';
 import { fold, matchKey } from '../text/vietnamese.js';
 import type { Quiz, QuizQuestion } from './bank.js';
@@ -27,7 +28,7 @@ const progressOf = (state: ConversationState) => state.quiz as QuizProgress | un
 export const QUIZ_TEXTS = [
   'quiz.choose', 'quiz.resume_button', 'quiz.start', 'quiz.question', 'quiz.correct', 'quiz.wrong', 'quiz.source', 'quiz.stale',
   'quiz.not_understood', 'quiz.finished', 'quiz.passed', 'quiz.failed', 'quiz.register_hint', 'quiz.retake_button',
-  'quiz.other_button', 'quiz.unknown',
+  'quiz.other_button', 'quiz.unknown', 'quiz.wrong_true_false',
 ] as const;
 
 function shuffle(n: number): number[] {
@@ -91,7 +92,7 @@ export class QuizActivity implements Activity {
     const buttons: Button[] = this.quizzes.map((q) => ({ title: q.title, payload: quizPayloads.encode('start', { quizId: q.id }) }));
     const progress = progressOf(turn.state);
     if (progress && this.byId.has(progress.quizId)) buttons.unshift({ title: dialog.text('quiz.resume_button'), payload: quizPayloads.encode('resume', {}) });
-    turn.replies.push({ text: dialog.text('quiz.choose'), buttons });
+    turn.replies.push({ text: dialog.text('quiz.choose', { count: this.questionCount() }), buttons });
   }
 
   async onPayload(turn: Turn, payload: string): Promise<void> {
@@ -119,6 +120,13 @@ export class QuizActivity implements Activity {
     return true;
   }
 
+  /** "12", or "10–12" when the quizzes differ in length: what the menu promises. */
+  private questionCount(): string {
+    const counts = this.quizzes.map((q) => q.questions.length);
+    const [min, max] = [Math.min(...counts), Math.max(...counts)];
+    return min === max ? String(min) : `${min}–${max}`;
+  }
+
   /** The question being asked, with its options in the order shown in this attempt and the right one's place. */
   private current(state: ConversationState): { quiz: Quiz; question: QuizQuestion; progress: QuizProgress; options: string[]; right: number } | undefined {
     const progress = progressOf(state);
@@ -142,8 +150,10 @@ export class QuizActivity implements Activity {
       const options = quiz.questions[q]!.options;
       return isTrueFalse(options) ? options.map((_, i) => i) : shuffle(options.length);
     });
-    turn.state.quiz = { quizId, attemptId: crypto.randomBytes(4).toString('hex'), order, optionOrder, position: 0, correct: 0 } satisfies QuizProgress;
-    await this.deps.recorder.record(turn, 'quiz_started', { quizId });
+    const attemptId = crypto.randomBytes(8).toString('hex');
+    turn.state.quiz = { quizId, attemptId, order, optionOrder, position: 0, correct: 0 } satisfies QuizProgress;
+    if (!(await this.deps.store.getProfile(turn.userKey))) noteUnclaimedAttempt(turn.state, attemptId);
+    await this.deps.recorder.record(turn, 'quiz_started', { quizId, attemptId });
     turn.replies.push({ text: this.deps.dialog.text('quiz.start', { title: quiz.title, intro: quiz.intro }) });
     await this.ask(turn);
   }
@@ -155,10 +165,14 @@ export class QuizActivity implements Activity {
       return this.run(turn);
     }
     const { quiz, question, progress, options } = c;
-    const lines = options.map((o, i) => `${LETTERS[i]}. ${o}`);
+    // A statement to judge gets "Đúng" / "Sai" buttons; a question with options gets their letters.
+    const trueFalse = isTrueFalse(options);
+    const head = this.deps.dialog.text('quiz.question', { n: progress.position + 1, total: quiz.questions.length, question: question.question });
     turn.replies.push({
-      text: `${this.deps.dialog.text('quiz.question', { n: progress.position + 1, total: quiz.questions.length, question: question.question })}\n${lines.join('\n')}`,
-      buttons: options.map((_, i) => ({ title: LETTERS[i]!, payload: quizPayloads.encode('a', { attempt: progress.attemptId, position: String(progress.position), option: String(i) }) })),
+      text: trueFalse ? head : `${head}\n${options.map((o, i) => `${LETTERS[i]}. ${o}`).join('\n')}`,
+      buttons: options.map((o, i) => ({
+        title: trueFalse ? o : LETTERS[i]!, payload: quizPayloads.encode('a', { attempt: progress.attemptId, position: String(progress.position), option: String(i) }),
+      })),
     });
   }
 
@@ -170,7 +184,9 @@ export class QuizActivity implements Activity {
     if (right) progress.correct++;
     const feedback = right
       ? dialog.text('quiz.correct', { explanation: question.explanation })
-      : dialog.text('quiz.wrong', { letter: LETTERS[c.right]!, option: options[c.right]!, explanation: question.explanation });
+      : isTrueFalse(options)
+        ? dialog.text('quiz.wrong_true_false', { option: options[c.right]!.toLowerCase(), explanation: question.explanation })
+        : dialog.text('quiz.wrong', { letter: LETTERS[c.right]!, option: options[c.right]!, explanation: question.explanation });
     turn.replies.push({ text: `${feedback}\n${dialog.text('quiz.source', { source: question.source ?? quiz.source })}` });
     progress.position++;
     if (progress.position < progress.order.length) return this.ask(turn);
@@ -183,12 +199,14 @@ export class QuizActivity implements Activity {
     const needed = Math.ceil(passRatio * total);
     const passed = progress.correct >= needed;
     delete turn.state.quiz;
-    await recorder.record(turn, 'quiz_completed', { quizId: quiz.id, score: progress.correct, total, passed });
+    await recorder.record(turn, 'quiz_completed', { quizId: quiz.id, score: progress.correct, total, passed, attemptId: progress.attemptId });
     const lines = [dialog.text('quiz.finished', { score: progress.correct, total, percent: Math.round((100 * progress.correct) / total) })];
     const profile = await store.getProfile(turn.userKey);
     if (passed) {
       const code = completionCode();
-      await store.saveCompletionCode({ code, quizId: quiz.id, score: progress.correct, total, at: turn.inbound.receivedAt, userKey: profile ? turn.userKey : null });
+      await store.saveCompletionCode({
+        code, quizId: quiz.id, score: progress.correct, total, at: turn.inbound.receivedAt, userKey: profile ? turn.userKey : null, attemptId: profile ? null : progress.attemptId,
+      });
       lines.push(dialog.text('quiz.passed', { code }));
     } else {
       lines.push(dialog.text('quiz.failed', { needed }));

@@ -1,6 +1,6 @@
 import type { ChannelName } from '../core/messages.js';
 import type {
-  CompletionCode, EventFilter, InboundItem, ParticipationEvent, PendingInbound, Profile, StaffSession, StaffUser, StoredEvent,
+  CompletionCode, EventFilter, FeedbackReasonRecord, FeedbackReasonRow, InboundItem, ParticipationEvent, PendingInbound, Profile, QuizResult, StaffSession, StaffUser, StoredEvent,
   UnansweredQuestion,
 } from './types.js';
 
@@ -51,6 +51,15 @@ export interface ParticipationStore {
   listUnanswered(limit: number): Promise<UnansweredQuestion[]>;
   saveCompletionCode(code: CompletionCode): Promise<void>;
   findCompletionCode(code: string): Promise<CompletionCode | undefined>;
+  /** Ties the person's quiz attempts made before consent (events and codes still without a person) to their key. */
+  claimAttempts(userKey: string, attemptIds: string[]): Promise<number>;
+  /** Gives the person's events recorded without organisation or commune the ones they just registered. */
+  fillAffiliation(userKey: string, organisation: string | undefined, unit: string | undefined): Promise<void>;
+  /** The person's completed quizzes, newest first, with the completion code of those passed. */
+  quizResults(userKey: string, limit: number): Promise<QuizResult[]>;
+  recordFeedbackReason(r: FeedbackReasonRecord): Promise<void>;
+  /** Reasons given in [from, to), counted by topic, most frequent first. */
+  feedbackReasons(filter: Pick<EventFilter, 'from' | 'to'>, limit: number): Promise<FeedbackReasonRow[]>;
 }
 
 /** Staff accounts, their sessions and the audit log. */

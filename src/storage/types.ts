@@ -24,6 +24,8 @@ export interface ParticipationEvent {
   score?: number | null;
   total?: number | null;
   passed?: boolean | null;
+  /** Random id of a quiz attempt made before consent (so the person can claim it); null once claimed. */
+  attemptId?: string | null;
 }
 
 export interface StoredEvent extends ParticipationEvent {
@@ -52,7 +54,25 @@ export interface CompletionCode {
   total: number;
   at: Date;
   userKey?: string | null;
+  attemptId?: string | null;
 }
+
+/** One of the person's quiz results, as "Dữ liệu của tôi" lists them. */
+export interface QuizResult {
+  quizId: string;
+  at: Date;
+  score: number;
+  total: number;
+  passed: boolean;
+  code?: string;
+}
+
+import type { FeedbackReason } from '../core/ports.js';
+export type { FeedbackReason };
+
+/** Why an answer did not help: the article it came from and one of a few reasons, never the citizen's words. */
+export interface FeedbackReasonRecord { at: Date; channel: ChannelName; topic: string; reason: FeedbackReason }
+export interface FeedbackReasonRow { topic: string; reasons: Record<FeedbackReason, number>; total: number }
 
 export interface StaffUser {
   username: string;

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { ChannelName, Inbound } from '../../src/core/messages.js';
-import type { EventDetails, EventType, Recorder, StateStore, Turn } from '../../src/core/ports.js';
+import type { EventDetails, EventType, Recorder, StateStore, Turn, FeedbackReason } from '../../src/core/ports.js';
 import type { ParticipationStore, SettingsStore } from '../../src/storage/ports.js';
 import type { CompletionCode, Profile } from '../../src/storage/types.js';
 
@@ -128,6 +128,7 @@ export class MemoryParticipation {
 export class FakeRecorder implements Recorder {
   readonly events: ({ type: EventType; userKey: string } & EventDetails)[] = [];
   readonly unansweredQuestions: { channel: ChannelName; question: string; at: Date }[] = [];
+  readonly reasons: { channel: ChannelName; topic: string; reason: FeedbackReason }[] = [];
 
   userKey(channel: ChannelName, userId: string): string {
     return `key-${channel}-${userId}`;
@@ -139,6 +140,10 @@ export class FakeRecorder implements Recorder {
 
   async unanswered(channel: ChannelName, question: string, at: Date): Promise<void> {
     this.unansweredQuestions.push({ channel, question, at });
+  }
+
+  async feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason): Promise<void> {
+    this.reasons.push({ channel, topic, reason });
   }
 
   types(): EventType[] {

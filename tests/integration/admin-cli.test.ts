@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { sqliteStore } from '../helpers/stores.js';
 import { postgresStore } from '../helpers/stores.js';
+import { PG_URL, needs } from '../helpers/services.js';
 
 const TSX = path.resolve('node_modules/.bin/tsx');
 
@@ -83,11 +84,7 @@ describe('admin CLI on SQLite', () => {
 });
 
 // The same API over PostgreSQL, when a server is reachable (CI and the dev box have one).
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
-const pgAvailable = await (async () => {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try { await c.connect(); await c.end(); return true; } catch { return false; }
-})();
+const pgAvailable = await needs('postgres');
 
 describe.skipIf(!pgAvailable)('admin on PostgreSQL', () => {
   const schema = `admin_${crypto.randomBytes(4).toString('hex')}`;
@@ -124,7 +121,7 @@ describe.skipIf(!pgAvailable)('admin on PostgreSQL', () => {
     expect(stats.totals).toMatchObject({ reached: 3, registrations: 1, quizCompleted: 1, quizPassed: 1, participants: 1 });
 
     const csv = await (await fetch(`${t.url}/api/admin/export.csv?from=2025-06-01&to=2025-06-30`, { headers: { cookie } })).text();
-    expect(csv).toContain('Hội Nông dân,Xã Sìn Hồ,1,0,0,1,1,100.0%,1');
+    expect(csv).toContain('Hội Nông dân;Xã Sìn Hồ;1;0;0;0;1;1;100,0%;1');
     const res = await fetch(`${t.url}/api/admin/export.xlsx?from=2025-06-01&to=2025-06-30`, { headers: { authorization: 'Bearer test-admin-token-123456' } });
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);

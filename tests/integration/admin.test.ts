@@ -347,7 +347,7 @@ describe('unanswered questions and completion codes', () => {
 describe('exports', () => {
   const csvRows = (text: string) => text.replace(/^\uFEFF/, '').trim().split('\r\n');
 
-  it('CSV: UTF-8 BOM, Vietnamese headers, the yearly-report table and totals', async () => {
+  it('CSV for Excel with Vietnamese settings: UTF-8 BOM, ";" between fields, decimal comma, the yearly-report table and totals', async () => {
     const res = await get(`/api/admin/export.csv?${MARCH}`, bearer);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
@@ -356,12 +356,12 @@ describe('exports', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = csvRows(bytes.toString('utf8'));
     expect(rows).toEqual([
-      'Tổ chức,Xã/phường,Người tham gia (đã đăng ký),Câu hỏi được trả lời,Câu hỏi chưa có câu trả lời,Lượt làm bài kiểm tra,Bài đạt,Tỷ lệ đạt,Lượt đăng ký',
-      'Đoàn Thanh niên,Xã Mường Kim,1,2,0,1,1,100.0%,1',
-      'Hội Nông dân,Xã Mường Kim,2,3,1,2,1,50.0%,2',
-      'Hội Nông dân,Phường Tân Phong,1,0,0,1,1,100.0%,1',
-      'Chưa đăng ký,,0,4,2,1,0,0.0%,0',
-      'Tổng cộng,,4,9,3,5,3,60.0%,4',
+      'Tổ chức;Xã/phường;Người tham gia đã đăng ký;Người được tiếp cận;Câu hỏi đã trả lời;Câu hỏi chưa trả lời được;Bài kiểm tra hoàn thành;Bài kiểm tra đạt;Tỷ lệ đạt;Lượt đăng ký',
+      'Đoàn Thanh niên;Xã Mường Kim;1;0;2;0;1;1;100,0%;1',
+      'Hội Nông dân;Xã Mường Kim;2;0;3;1;2;1;50,0%;2',
+      'Hội Nông dân;Phường Tân Phong;1;0;0;0;1;1;100,0%;1',
+      'Chưa đăng ký;;0;13;4;2;1;0;0,0%;0',
+      'Tổng cộng;;4;13;9;3;5;3;60,0%;4',
     ]);
   });
 
@@ -369,10 +369,11 @@ describe('exports', () => {
     const res = await get(`/api/admin/export.csv?${MARCH}&rows=events&organisation=${encodeURIComponent(DOAN)}`, bearer);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="su-kien-phong-trao-2025-03-01_2025-03-31-doan-thanh-nien.csv"');
     const rows = csvRows(await res.text());
-    expect(rows[0]).toBe('Thời gian (Asia/Ho_Chi_Minh),Loại sự kiện,Kênh,Mã người dùng,Tổ chức,Xã/phường,Bài kiểm tra,Điểm,Tổng,Đạt');
+    expect(rows[0]).toBe('Thời gian (giờ Việt Nam);Loại sự kiện;Kênh;Mã người dùng;Tổ chức;Xã/phường;Bài kiểm tra;Điểm;Tổng;Đạt');
     expect(rows).toHaveLength(1 + 5);
-    expect(rows[1]).toBe(`2025-03-15 19:00:00,Đăng ký tham gia,Telegram,${k4},Đoàn Thanh niên,Xã Mường Kim,,,,`);
-    expect(rows[5]).toMatch(new RegExp(`^2025-03-15 19:04:00,Hoàn thành bài kiểm tra,Telegram,${k4.replace(/[-]/g, '\\-')},Đoàn Thanh niên,Xã Mường Kim,[^,]+,8,10,Có$`));
+    // Dates as dd/mm/yyyy, like every other date staff read.
+    expect(rows[1]).toBe(`15/03/2025 19:00:00;Đăng ký tham gia;Telegram;${k4};Đoàn Thanh niên;Xã Mường Kim;;;;`);
+    expect(rows[5]).toMatch(new RegExp(`^15/03/2025 19:04:00;Hoàn thành bài kiểm tra;Telegram;${k4.replace(/[-]/g, '\\-')};Đoàn Thanh niên;Xã Mường Kim;[^;]+;8;10;Có$`));
   });
 
   it('XLSX: both sheets, the same numbers, pseudonymous keys only', async () => {
@@ -393,17 +394,23 @@ describe('exports', () => {
     const body = values.slice(headerAt + 1);
     const row = (org: string, unit: string) => body.find((r) => r[0] === org && r[1] === unit);
     // Includes today's chat registration (Hội Nông dân, first commune) besides the March data.
-    expect(row(DOAN, 'Xã Mường Kim')).toEqual([DOAN, 'Xã Mường Kim', 1, 2, 0, 1, 1, 1, 1]);
-    expect(row(NONG_DAN, 'Phường Tân Phong')).toEqual([NONG_DAN, 'Phường Tân Phong', 1, 0, 0, 1, 1, 1, 1]);
+    expect(row(DOAN, 'Xã Mường Kim')).toEqual([DOAN, 'Xã Mường Kim', 1, 0, 2, 0, 1, 1, 1, 1]);
+    expect(row(NONG_DAN, 'Phường Tân Phong')).toEqual([NONG_DAN, 'Phường Tân Phong', 1, 0, 0, 0, 1, 1, 1, 1]);
     // Subtotal of an organisation spread over several communes: people counted once.
     const sub = body.find((r) => r[0] === `Cộng ${NONG_DAN}`)!;
-    expect([sub[2], sub[5], sub[6], sub[8]]).toEqual([4, 3, 2, 4]);
+    expect([sub[2], sub[6], sub[7], sub[9]]).toEqual([4, 3, 2, 4]);
     const total = body.find((r) => r[0] === 'Tổng cộng')!;
-    expect(total.slice(2, 9)).toEqual([5, expect.any(Number), expect.any(Number), 5, 3, 0.6, 5]);
+    // Numbers stay numbers, the pass rate a fraction formatted as a percentage.
+    expect(total.slice(2, 10)).toEqual([5, expect.any(Number), expect.any(Number), expect.any(Number), 5, 3, 0.6, 5]);
+    let rateCell: ExcelJS.Cell | undefined;
+    sum.eachRow((r) => { if (r.getCell(1).value === 'Tổng cộng') rateCell = r.getCell(9); });
+    expect([rateCell?.value, rateCell?.numFmt]).toEqual([0.6, '0.0%']);
+    // "Ngày lập" is written like every other date: dd/mm/yyyy.
+    expect(values.find((r) => r[0] === 'Ngày lập')?.[1]).toMatch(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2} \(giờ Việt Nam\)$/);
 
     const ev = wb.getWorksheet('Sự kiện')!;
     expect((ev.getRow(1).values as unknown[]).slice(1)).toEqual([
-      'Thời gian (Asia/Ho_Chi_Minh)', 'Loại sự kiện', 'Kênh', 'Mã người dùng', 'Tổ chức', 'Xã/phường', 'Bài kiểm tra', 'Điểm', 'Tổng', 'Đạt',
+      'Thời gian (giờ Việt Nam)', 'Loại sự kiện', 'Kênh', 'Mã người dùng', 'Tổ chức', 'Xã/phường', 'Bài kiểm tra', 'Điểm', 'Tổng', 'Đạt',
     ]);
     const stats = await getJson('/api/admin/stats?from=2025-03-01');
     expect(ev.actualRowCount - 1).toBe(stats.events);
@@ -419,6 +426,20 @@ describe('exports', () => {
     expect(userKeys.size).toBe(5); // the four seeded people and the one who registered through chat
     // The raw platform id never appears anywhere in the workbook.
     for (const ws of wb.worksheets) ws.eachRow((r) => r.eachCell((c) => expect(String(c.value)).not.toContain(RAW_USER_ID)));
+  });
+
+  it('names each metric the same in the stats API (which the dashboard shows), the CSV and the XLSX', async () => {
+    const stats = await getJson(`/api/admin/stats?${MARCH}`);
+    const fromApi = [stats.labels.dimensions.organisation, stats.labels.dimensions.unit, ...stats.labels.reportMetrics.map((m: string) => stats.labels.metrics[m])];
+    const csv = csvRows(await (await get(`/api/admin/export.csv?${MARCH}`, bearer)).text())[0]!.split(';');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await (await get(`/api/admin/export.xlsx?${MARCH}`, bearer)).arrayBuffer()) as unknown as ArrayBuffer);
+    let xlsx: unknown[] = [];
+    wb.getWorksheet('Tổng hợp')!.eachRow((r) => { if (r.getCell(1).value === 'Tổ chức' && r.getCell(2).value === 'Xã/phường') xlsx = (r.values as unknown[]).slice(1); });
+    expect(csv).toEqual(fromApi);
+    expect(xlsx).toEqual(fromApi);
+    expect(new Set(Object.values(stats.labels.metrics)).size).toBe(Object.keys(stats.labels.metrics).length);
+    expect(stats.labels.metrics.quizCompleted).toBe('Bài kiểm tra hoàn thành');
   });
 
   it('writes every export to the audit log with who, format and filters', async () => {
@@ -454,8 +475,11 @@ describe('exports', () => {
     expect(csvField('+1')).toBe("'+1");
     expect(csvField('-2+3')).toBe("'-2+3");
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
-    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('a,b')).toBe('a,b');
     expect(csvField('dòng 1\ndòng 2')).toBe('"dòng 1\ndòng 2"');
     expect(csvField(-5)).toBe('-5');
+    // The separator is ";" (Vietnamese Excel); a decimal is written with a comma, as the dashboard shows it.
+    expect(csvField('a;b')).toBe('"a;b"');
+    expect(csvField(66.7)).toBe('66,7');
   });
 });

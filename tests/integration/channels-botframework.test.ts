@@ -222,13 +222,16 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     expect(organisations.text).toContain('\n1. Mặt trận Tổ quốc\n2. Đoàn Thanh niên\n');
     await deliver(b, bfMessage(fake, { user: '29:1heidi', text: '2' }));
     await waitFor(() => fake.sent.length >= 3, 'units');
-    const units = fake.sent[2]!.activity;
-    expect(units.attachments).toBeUndefined();
-    expect(units.text).toContain('\n1. Xã Mường Kim\n2. Xã Khoen On\n');
-    expect(units.text).toMatch(/Trả lời một số từ 1 đến \d+\.$/);
+    const areas = fake.sent[2]!.activity;
+    expect(areas.attachments).toBeUndefined();
+    expect(areas.text).toContain('\n1. Huyện Than Uyên cũ\n2. Huyện Tân Uyên cũ\n3. Huyện Tam Đường cũ\n');
+    expect(areas.text).toMatch(/Trả lời một số từ 1 đến 9\.$/);
+    await deliver(b, bfMessage(fake, { user: '29:1heidi', text: '3' }));
+    await waitFor(() => fake.sent.length >= 4, 'communes of the old district');
+    expect(fake.sent[3]!.activity.text).toContain('\n1. Xã Bản Bo\n2. Xã Bình Lư\n');
     await deliver(b, bfMessage(fake, { user: '29:1heidi', text: '2' }));
-    await waitFor(() => fake.sent.length >= 4, 'registration done');
-    expect(fake.sent[3]!.activity.text).toMatch(/^Đã ghi nhận: Đoàn Thanh niên, .*Khoen On\./);
+    await waitFor(() => fake.sent.length >= 5, 'registration done');
+    expect(fake.sent[4]!.activity.text).toMatch(/^Đã ghi nhận: Đoàn Thanh niên, xã Bình Lư\./);
   });
 
   it('leaves group chats and Teams channels alone, and acknowledges other activity types', async () => {

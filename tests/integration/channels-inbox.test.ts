@@ -12,12 +12,14 @@ import { FakeTelegram, TG_TOKEN, tgTextUpdate } from '../helpers/fake-telegram.j
 import { FakeZalo, ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET, zaloSign, zaloText } from '../helpers/fake-zalo.js';
 import { waitFor } from '../helpers/wait.js';
 import { spawnServer } from '../helpers/server-process.js';
+import { PG_URL, needs } from '../helpers/services.js';
 
 /**
  * Acknowledged means stored: a webhook is answered 200 only once its event is in the inbox, and a message
  * whose handling a crash cut short is replayed at the next start, answered once.
  */
 
+const pgReady = await needs('postgres');
 const TG_SECRET = 'tg_webhook-Secret_123';
 let telegram: FakeTelegram;
 let messenger: FakeMessenger;
@@ -344,8 +346,7 @@ describe('inbox leases and sweep', () => {
     expect(pendingIds(b.dataDir, 'telegram')).toEqual([]);
   });
 
-  describe('two instances on one PostgreSQL database', () => {
-    const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+  describe.skipIf(!pgReady)('two instances on one PostgreSQL database', () => {
     const schema = `inbox_${crypto.randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: PG_URL });
     const DATABASE_URL = `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;

@@ -133,7 +133,7 @@ describe('Messenger channel', () => {
     expect(fake.sent.at(-1)!.message.quick_replies).toHaveLength(4);
   });
 
-  it('lists more than 13 choices as numbered text and maps a typed number back to the choice', async () => {
+  it('offers the commune step as quick replies that fit (old districts, then their communes) and follows them', async () => {
     const b = await start();
     await deliver(b, fbBody([fbEvent({ psid: 'H8', postback: 'REGISTER' })]));
     await waitFor(() => fake.sent.length >= 1, 'consent');
@@ -142,13 +142,18 @@ describe('Messenger channel', () => {
     expect(fake.sent[1]!.message.quick_replies!.length).toBeLessThanOrEqual(13);
     await deliver(b, fbBody([fbEvent({ psid: 'H8', text: 'Đoàn Thanh niên' })]));
     await waitFor(() => fake.sent.length >= 3, 'units');
-    const units = fake.sent[2]!.message;
-    expect(units.quick_replies).toBeUndefined();
-    expect(units.text).toContain('\n1. Xã Mường Kim\n2. Xã Khoen On\n');
-    expect(units.text).toMatch(/Trả lời một số từ 1 đến \d+\.$/);
-    await deliver(b, fbBody([fbEvent({ psid: 'H8', text: '2' })]));
-    await waitFor(() => fake.sent.length >= 4, 'registration done');
-    expect(fake.sent[3]!.message.text).toContain('Khoen On');
+    const areas = fake.sent[2]!.message.quick_replies!;
+    // Not 38 communes: the 8 old districts and "Bỏ qua", each title whole within Messenger's 20 characters.
+    expect(areas.map((q) => q.title)).toEqual([
+      'Huyện Than Uyên cũ', 'Huyện Tân Uyên cũ', 'Huyện Tam Đường cũ', 'TP Lai Châu cũ', 'Huyện Phong Thổ cũ', 'Huyện Sìn Hồ cũ', 'Huyện Nậm Nhùn cũ', 'Huyện Mường Tè cũ', 'Bỏ qua',
+    ]);
+    await deliver(b, fbBody([fbEvent({ psid: 'H8', text: 'Huyện Than Uyên cũ', quickReply: areas[0]!.payload })]));
+    await waitFor(() => fake.sent.length >= 4, 'communes of the old district');
+    const communes = fake.sent[3]!.message.quick_replies!;
+    expect(communes.map((q) => q.title)).toEqual(['Xã Mường Kim', 'Xã Khoen On', 'Xã Than Uyên', 'Xã Mường Than', 'Huyện khác', 'Bỏ qua']);
+    await deliver(b, fbBody([fbEvent({ psid: 'H8', text: 'Xã Khoen On', quickReply: communes[1]!.payload })]));
+    await waitFor(() => fake.sent.length >= 5, 'registration done');
+    expect(fake.sent[4]!.message.text).toContain('xã Khoen On');
   });
 
   it('does not respond outside the 24-hour window', async () => {

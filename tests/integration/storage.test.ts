@@ -9,12 +9,14 @@ import { sqlStore } from '../../src/storage/sql/store.js';
 import type { Store } from '../../src/storage/ports.js';
 import { tempDir } from '../helpers/app.js';
 import { waitFor } from '../helpers/wait.js';
+import { PG_URL, needs } from '../helpers/services.js';
 
 // The machine's PostgreSQL (trust auth, database "test"); each run gets its own schema.
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const pgReady = await needs('postgres');
 const schema = `t_${crypto.randomBytes(4).toString('hex')}`;
 const admin = new pg.Client({ connectionString: PG_URL });
 afterAll(async () => {
+  if (!pgReady) return;
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   await admin.end().catch(() => undefined);
 });
@@ -36,7 +38,7 @@ const stores: [string, () => Promise<Store>, (sql: string) => Promise<void>][] =
   }],
 ];
 
-describe.each(stores)('%s storage', (_name, open, raw) => {
+for (const [name, open] of stores) describe.skipIf(name === 'PostgreSQL' && !pgReady)(`${name} storage`, () => {
   let s: Store;
   it('migrates, twice without harm', async () => {
     s = await open();
@@ -158,6 +160,36 @@ describe.each(stores)('%s storage', (_name, open, raw) => {
     expect(await s.settings.compareAndSetSetting('token', 'stale', 'c')).toBe(false);
     expect(await s.settings.compareAndSetSetting('token', current, 'd')).toBe(true);
     expect(await s.settings.getSetting('token')).toBe('d');
+  });
+
+  it('claims a person\'s earlier quiz attempts, fills in their affiliation, lists their results', async () => {
+    const at = new Date(Date.UTC(2026, 2, 1));
+    const quiz = { type: 'quiz_completed' as const, channel: 'web' as const, quizId: 'mat-khau', score: 12, total: 12, passed: true };
+    await s.participation.recordEvent({ at, ...quiz, attemptId: 'a1' });
+    await s.participation.recordEvent({ at, ...quiz, attemptId: 'other' });
+    await s.participation.saveCompletionCode({ code: 'BDHVS-CLAI-MED1', quizId: 'mat-khau', score: 12, total: 12, at, userKey: null, attemptId: 'a1' });
+    expect(await s.participation.claimAttempts('k9', ['a1', 'missing'])).toBe(1);
+    // A second claim of the same id by someone else finds nothing left to take.
+    expect(await s.participation.claimAttempts('k8', ['a1'])).toBe(0);
+    await s.participation.fillAffiliation('k9', 'Hội Nông dân', undefined);
+    await s.participation.fillAffiliation('k9', 'Đoàn Thanh niên', 'Pa Ủ');
+    expect(await s.participation.quizResults('k9', 5)).toEqual([{ quizId: 'mat-khau', at, score: 12, total: 12, passed: true, code: 'BDHVS-CLAI-MED1' }]);
+    expect(await s.participation.countEvents({ organisation: 'Hội Nông dân', unit: 'Pa Ủ' })).toBe(1);
+    expect(await s.participation.quizResults('k8', 5)).toEqual([]);
+    await s.participation.deletePersonalData('k9');
+    expect(await s.participation.quizResults('k9', 5)).toEqual([]);
+  });
+
+  it('counts why answers did not help, by topic', async () => {
+    const at = (d: number) => new Date(Date.UTC(2026, 3, d));
+    for (const [d, topic, reason] of [[1, 'VNeID mức 2', 'long'], [2, 'VNeID mức 2', 'topic'], [2, 'VNeID mức 2', 'long'], [3, 'Mật khẩu mạnh', 'unclear'], [9, 'Mật khẩu mạnh', 'topic']] as const) {
+      await s.participation.recordFeedbackReason({ at: at(d), channel: 'web', topic, reason });
+    }
+    expect(await s.participation.feedbackReasons({ from: at(1), to: at(5) }, 10)).toEqual([
+      { topic: 'VNeID mức 2', reasons: { topic: 1, long: 2, unclear: 0 }, total: 3 },
+      { topic: 'Mật khẩu mạnh', reasons: { topic: 0, long: 0, unclear: 1 }, total: 1 },
+    ]);
+    expect(await s.participation.feedbackReasons({}, 1)).toHaveLength(1);
   });
 
   it('stores completion codes, staff, sessions and the audit log', async () => {

@@ -31,6 +31,23 @@ describe('quiz bank', () => {
     for (const q of quizzes) expect(q.questions.length).toBeGreaterThanOrEqual(10);
   });
 
+  it('names a real document as every question\'s source, and the flows promise the real number of questions', () => {
+    const quizzes = loadQuizzes('knowledge');
+    for (const quiz of quizzes) {
+      for (const q of quiz.questions) {
+        const source = q.source ?? quiz.source;
+        expect(source, `${quiz.id}/${q.id}`).not.toMatch(/tài liệu tham khảo của dự án|\.md\b|\.ya?ml\b|tệp tham chiếu/i);
+        // A law, decree, decision, plan, agency, handbook or newspaper: a name a citizen can look up.
+        expect(source, `${quiz.id}/${q.id}`).toMatch(/Luật|Nghị định|Nghị quyết|Quyết định|Chỉ thị|Kế hoạch|Sắc lệnh|Bộ |Cục |Ngân hàng|Cẩm nang|Khuyến|báo |Nền tảng|Cổng/);
+      }
+    }
+    const counts = new Set(quizzes.map((q) => q.questions.length));
+    expect(counts).toEqual(new Set([12]));
+    const flows = fs.readFileSync('flows/main.yaml', 'utf8') + fs.readFileSync('flows/quiz.yaml', 'utf8');
+    expect(flows).not.toMatch(/khoảng 10 câu/);
+    for (const m of flows.matchAll(/mỗi bài (\d+) câu/g)) expect(counts.has(Number(m[1]))).toBe(true);
+  });
+
   it('names file and question when a quiz is malformed', () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'quizzes'));

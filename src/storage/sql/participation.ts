@@ -1,6 +1,8 @@
 import type { ChannelName } from '../../core/messages.js';
 import type { ParticipationStore } from '../ports.js';
-import type { CompletionCode, EventFilter, ParticipationEvent, Profile, StoredEvent, UnansweredQuestion } from '../types.js';
+import type {
+  CompletionCode, EventFilter, FeedbackReason, FeedbackReasonRecord, FeedbackReasonRow, ParticipationEvent, Profile, QuizResult, StoredEvent, UnansweredQuestion,
+} from '../types.js';
 import { num, numOrNull, type SqlDriver } from './driver.js';
 
 interface EventRow {
@@ -48,16 +50,17 @@ export class SqlParticipation implements ParticipationStore {
     const counts = await this.db.batch([
       ['DELETE FROM profiles WHERE user_key = ?', [userKey]],
       // Keep the anonymous count of what happened, drop who did it.
-      ['UPDATE events SET user_key = NULL, organisation = NULL, unit = NULL WHERE user_key = ?', [userKey]],
-      ['UPDATE completion_codes SET user_key = NULL WHERE user_key = ?', [userKey]],
+      ['UPDATE events SET user_key = NULL, organisation = NULL, unit = NULL, attempt_id = NULL WHERE user_key = ?', [userKey]],
+      ['UPDATE completion_codes SET user_key = NULL, attempt_id = NULL WHERE user_key = ?', [userKey]],
     ]);
     return counts.reduce((a, b) => a + b, 0);
   }
 
   async recordEvent(e: ParticipationEvent): Promise<void> {
-    await this.db.run(`INSERT INTO events (at, type, channel, user_key, organisation, unit, quiz_id, score, total, passed)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [e.at.getTime(), e.type, e.channel, e.userKey ?? null, e.organisation ?? null,
-      e.unit ?? null, e.quizId ?? null, e.score ?? null, e.total ?? null, e.passed === undefined || e.passed === null ? null : e.passed ? 1 : 0]);
+    await this.db.run(`INSERT INTO events (at, type, channel, user_key, organisation, unit, quiz_id, score, total, passed, attempt_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [e.at.getTime(), e.type, e.channel, e.userKey ?? null, e.organisation ?? null,
+      e.unit ?? null, e.quizId ?? null, e.score ?? null, e.total ?? null, e.passed === undefined || e.passed === null ? null : e.passed ? 1 : 0,
+      e.attemptId ?? null]);
   }
 
   async *iterateEvents(filter: EventFilter, pageSize = 5000): AsyncIterable<StoredEvent> {
@@ -87,13 +90,55 @@ export class SqlParticipation implements ParticipationStore {
   }
 
   async saveCompletionCode(c: CompletionCode): Promise<void> {
-    await this.db.run('INSERT INTO completion_codes (code, quiz_id, score, total, at, user_key) VALUES (?, ?, ?, ?, ?, ?)',
-      [c.code, c.quizId, c.score, c.total, c.at.getTime(), c.userKey ?? null]);
+    await this.db.run('INSERT INTO completion_codes (code, quiz_id, score, total, at, user_key, attempt_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [c.code, c.quizId, c.score, c.total, c.at.getTime(), c.userKey ?? null, c.attemptId ?? null]);
   }
 
   async findCompletionCode(code: string): Promise<CompletionCode | undefined> {
     const [r] = await this.db.query<{ code: string; quiz_id: string; score: unknown; total: unknown; at: unknown; user_key: string | null }>(
       'SELECT * FROM completion_codes WHERE code = ?', [code]);
     return r && { code: r.code, quizId: r.quiz_id, score: num(r.score), total: num(r.total), at: new Date(num(r.at)), userKey: r.user_key };
+  }
+
+  async claimAttempts(userKey: string, attemptIds: string[]): Promise<number> {
+    if (!attemptIds.length) return 0;
+    const marks = attemptIds.map(() => '?').join(', ');
+    // Only rows nobody holds yet: an attempt id is random and per conversation, never another person's.
+    const [events] = await this.db.batch([
+      [`UPDATE events SET user_key = ?, attempt_id = NULL WHERE attempt_id IN (${marks}) AND user_key IS NULL`, [userKey, ...attemptIds]],
+      [`UPDATE completion_codes SET user_key = ?, attempt_id = NULL WHERE attempt_id IN (${marks}) AND user_key IS NULL`, [userKey, ...attemptIds]],
+    ]);
+    return events!;
+  }
+
+  async fillAffiliation(userKey: string, organisation: string | undefined, unit: string | undefined): Promise<void> {
+    await this.db.run(`UPDATE events SET organisation = COALESCE(organisation, ?), unit = COALESCE(unit, ?)
+      WHERE user_key = ? AND (organisation IS NULL OR unit IS NULL)`, [organisation ?? null, unit ?? null, userKey]);
+  }
+
+  async quizResults(userKey: string, limit: number): Promise<QuizResult[]> {
+    const rows = await this.db.query<{ quiz_id: string; at: unknown; score: unknown; total: unknown; passed: unknown; code: string | null }>(
+      `SELECT e.quiz_id, e.at, e.score, e.total, e.passed, c.code FROM events e
+       LEFT JOIN completion_codes c ON c.user_key = e.user_key AND c.quiz_id = e.quiz_id AND c.at = e.at
+       WHERE e.user_key = ? AND e.type = 'quiz_completed' ORDER BY e.at DESC, e.id DESC LIMIT ?`, [userKey, limit]);
+    return rows.map((r) => ({ quizId: r.quiz_id, at: new Date(num(r.at)), score: num(r.score), total: num(r.total), passed: Boolean(r.passed), ...(r.code ? { code: r.code } : {}) }));
+  }
+
+  async recordFeedbackReason(r: FeedbackReasonRecord): Promise<void> {
+    await this.db.run('INSERT INTO feedback_reasons (at, channel, topic, reason) VALUES (?, ?, ?, ?)', [r.at.getTime(), r.channel, r.topic, r.reason]);
+  }
+
+  async feedbackReasons(filter: Pick<EventFilter, 'from' | 'to'>, limit: number): Promise<FeedbackReasonRow[]> {
+    const { sql, params } = eventWhere({ from: filter.from, to: filter.to });
+    const rows = await this.db.query<{ topic: string; reason: FeedbackReason; n: unknown }>(
+      `SELECT topic, reason, COUNT(*) AS n FROM feedback_reasons ${sql} GROUP BY topic, reason`, params);
+    const byTopic = new Map<string, FeedbackReasonRow>();
+    for (const r of rows) {
+      const row = byTopic.get(r.topic) ?? { topic: r.topic, reasons: { topic: 0, long: 0, unclear: 0 }, total: 0 };
+      if (r.reason in row.reasons) row.reasons[r.reason] += num(r.n);
+      row.total += num(r.n);
+      byTopic.set(r.topic, row);
+    }
+    return [...byTopic.values()].sort((a, b) => b.total - a.total || a.topic.localeCompare(b.topic, 'vi')).slice(0, limit);
   }
 }

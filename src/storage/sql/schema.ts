@@ -22,4 +22,13 @@ export const MIGRATIONS: string[] = [
      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at {bigint} NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0, leased_until {bigint} NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
    CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';`,
+  // Quiz attempts done before consent: their random id, so the person can claim them when they agree.
+  `ALTER TABLE events ADD COLUMN attempt_id TEXT;
+   CREATE INDEX events_attempt ON events (attempt_id) WHERE attempt_id IS NOT NULL;
+   ALTER TABLE completion_codes ADD COLUMN attempt_id TEXT;
+   CREATE INDEX completion_codes_attempt ON completion_codes (attempt_id) WHERE attempt_id IS NOT NULL;
+   CREATE INDEX completion_codes_user ON completion_codes (user_key);`,
+  // Why an answer did not help (one tap, no free text), by the article it came from: for staff.
+  `CREATE TABLE feedback_reasons (id {id}, at {bigint} NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL);
+   CREATE INDEX feedback_reasons_at ON feedback_reasons (at);`,
 ];

@@ -17,7 +17,7 @@ let activity: ProfileActivity;
 let state: Record<string, unknown>;
 
 function build(dir = directory) {
-  activity = new ProfileActivity({ dialog, store: store.asStore(), recorder, directory: dir });
+  activity = new ProfileActivity({ dialog, store: store.asStore(), recorder, directory: dir, quizTitles: new Map() });
 }
 
 beforeEach(() => {

@@ -1,0 +1,63 @@
+import type { EventType, FeedbackReason } from '../core/ports.js';
+
+/**
+ * Every name staff read for a number, in one place: the dashboard (through the stats API), the CSV and the XLSX
+ * use these and no other, so that "Bài kiểm tra hoàn thành" is one thing wherever it is shown.
+ */
+
+export const METRIC_LABELS = {
+  reached: 'Người được tiếp cận',
+  participants: 'Người tham gia đã đăng ký',
+  answered: 'Câu hỏi đã trả lời',
+  unanswered: 'Câu hỏi chưa trả lời được',
+  quizStarted: 'Lượt bắt đầu bài kiểm tra',
+  quizCompleted: 'Bài kiểm tra hoàn thành',
+  quizPassed: 'Bài kiểm tra đạt',
+  passRate: 'Tỷ lệ đạt',
+  averagePercent: 'Điểm trung bình',
+  registrations: 'Lượt đăng ký',
+  feedbackHelpful: 'Đánh giá hữu ích',
+  feedbackUnhelpful: 'Đánh giá chưa hữu ích',
+} as const;
+export type Metric = keyof typeof METRIC_LABELS;
+
+/** What each metric counts, for the notes under the XLSX table and the dashboard's hints. */
+export const METRIC_NOTES: Partial<Record<Metric, string>> = {
+  reached: 'số lượt người bắt đầu trò chuyện với chatbot trong kỳ (kể cả người chưa đăng ký).',
+  participants: 'số người đã đồng ý cho lưu thông tin và có hoạt động trong kỳ, mỗi người chỉ đếm một lần (dòng tổng cũng vậy, nên không bằng tổng các dòng trên).',
+  quizCompleted: 'số bài kiểm tra đã làm xong.',
+  quizPassed: 'số bài đạt yêu cầu.',
+};
+METRIC_NOTES.passRate = `${METRIC_LABELS.quizPassed} / ${METRIC_LABELS.quizCompleted}.`;
+
+/** The columns of the yearly-report table, in the dashboard's, the CSV's and the XLSX's order. */
+export const REPORT_METRICS = ['participants', 'reached', 'answered', 'unanswered', 'quizCompleted', 'quizPassed', 'passRate', 'registrations'] as const satisfies readonly Metric[];
+
+export const DIMENSION_LABELS = { organisation: 'Tổ chức', unit: 'Xã/phường', channel: 'Kênh', quiz: 'Bài kiểm tra', day: 'Ngày' } as const;
+
+/** The last row of a table: the whole period, people counted once. */
+export const TOTAL_LABEL = 'Tổng cộng';
+/** Row label for events recorded without consent (no organisation). */
+export const UNREGISTERED = 'Chưa đăng ký';
+/** Column label for registered people whose commune is not known. */
+export const UNKNOWN_UNIT = 'Chưa rõ xã/phường';
+
+export const EVENT_LABELS: Record<EventType, string> = {
+  contact: 'Liên hệ lần đầu',
+  question_answered: METRIC_LABELS.answered,
+  question_unanswered: METRIC_LABELS.unanswered,
+  quiz_started: 'Bắt đầu bài kiểm tra',
+  quiz_completed: 'Hoàn thành bài kiểm tra',
+  registration: 'Đăng ký tham gia',
+  feedback_helpful: METRIC_LABELS.feedbackHelpful,
+  feedback_unhelpful: METRIC_LABELS.feedbackUnhelpful,
+};
+
+export const CHANNEL_LABELS: Record<string, string> = {
+  zalo: 'Zalo', messenger: 'Messenger', telegram: 'Telegram', web: 'Web', botframework: 'Bot Framework',
+};
+
+/** The staff table of "Chưa hữu ích" reasons. */
+export const FEEDBACK_LABELS: { topic: string; reasons: Record<FeedbackReason, string>; total: string } = {
+  topic: 'Bài viết đã trả lời', reasons: { topic: 'Sai chủ đề', long: 'Dài quá', unclear: 'Khó hiểu' }, total: 'Số góp ý',
+};
