@@ -11,8 +11,12 @@ export interface Composer {
   compose(question: string, passages: Chunk[]): Promise<string>;
 }
 
+/** Answers kept for questions asked again (citizens ask the same few things); dropped whenever the knowledge changes. */
+const ANSWER_CACHE = 2000;
+
 export class KnowledgeAnswerer implements Answerer {
   private readonly byArticle = new Map<string, Chunk[]>();
+  private readonly recent = new Map<string, AnswerResult>();
 
   constructor(
     private index: HybridIndex,
@@ -24,7 +28,18 @@ export class KnowledgeAnswerer implements Answerer {
   }
 
   async answer(question: string): Promise<AnswerResult> {
-    return (await this.explain(question)).result;
+    const key = question.normalize('NFC').trim().toLowerCase();
+    const known = this.recent.get(key);
+    if (known) return known;
+    const { result } = await this.explain(question);
+    if (this.recent.size >= ANSWER_CACHE) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, result);
+    return result;
+  }
+
+  /** The knowledge changed (a sample question added by staff): answers given so far may differ now. */
+  forget(): void {
+    this.recent.clear();
   }
 
   /** The answer with the passages it was chosen from (for the eval and the staff's section picker). */
