@@ -5,7 +5,7 @@ import { sleep } from '../kit/outbound.js';
 import type { Reply } from '../../core/messages.js';
 import type { AdapterContext, PlatformAdapter, Refusal, Rendered, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
-import { groupCallbackId, isUpdate, parseTelegram, type TgUpdate } from './parse.js';
+import { groupCallbackId, isUpdate, parseTelegram, TELEGRAM_ALLOWED_UPDATES, type TgUpdate } from './parse.js';
 import { renderTelegram, TELEGRAM_TEXT_LIMIT, type TgPart } from './render.js';
 
 export interface TelegramOptions {
@@ -141,7 +141,7 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
     const timeout = this.o.pollTimeoutSec ?? 50;
     // The long poll's own deadline guards against a connection that silently hangs.
     const deadline = AbortSignal.any([this.polling.signal, AbortSignal.timeout((timeout + 15) * 1000)]);
-    const updates = await this.api('getUpdates', { timeout, offset, allowed_updates: ['message', 'callback_query'] }, deadline);
+    const updates = await this.api('getUpdates', { timeout, offset, allowed_updates: TELEGRAM_ALLOWED_UPDATES }, deadline);
     for (const u of updates as unknown[]) {
       if (!isUpdate(u)) continue;
       this.screen(u);
