@@ -28,7 +28,11 @@ export class ProfileActivity implements Activity {
   readonly prefix = profilePayloads.prefix;
   readonly actions = ['register.start', 'data.show', 'data.delete'] as const;
 
-  constructor(private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory }) {}
+  constructor(private deps: {
+    dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory;
+    /** Other things kept about the person (a subscription, a conversation with staff), as lines for "Dữ liệu của tôi". */
+    more?: (userKey: string) => Promise<string[]>;
+  }) {}
 
   awaitsText(state: ConversationState): boolean {
     return Boolean(modeOf(state));
@@ -41,13 +45,14 @@ export class ProfileActivity implements Activity {
   async run(turn: Turn, action: string): Promise<void> {
     const { dialog, store } = this.deps;
     const profile = await store.getProfile(turn.userKey);
-    if (!profile && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
+    const more = action === 'register.start' ? [] : ((await this.deps.more?.(turn.userKey)) ?? []);
+    if (!profile && !more.length && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
     if (action === 'data.show') {
       const notSet = dialog.text('data.not_set');
       turn.replies.push({
-        text: dialog.text('data.show', {
-          consent: profile!.consentAt.toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' }),
-          organisation: profile!.organisation ?? notSet, unit: profile!.unit ?? notSet, key: turn.userKey,
+        text: !profile ? dialog.text('outreach.data_only', { lines: more.join('\n') }) : dialog.text('data.show', {
+          consent: profile.consentAt.toLocaleDateString('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh' }),
+          organisation: profile.organisation ?? notSet, unit: profile.unit ?? notSet, key: turn.userKey, more: more.map((l) => `\n${l}`).join(''),
         }),
         buttons: dialog.menuButtons(),
       });
