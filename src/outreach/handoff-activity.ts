@@ -82,7 +82,7 @@ export class HandoffActivity implements Activity {
     const existing = await stores.handoffs.activeHandoff(turn.userKey);
     if (existing) return already(existing);
     const profile = await this.ctx.participation.getProfile(turn.userKey);
-    await stores.subscriptions.saveContact({ userKey: turn.userKey, channel, userId, lastSeen: receivedAt });
+    await stores.subscriptions.saveContact({ userKey: turn.userKey, channel, userId });
     const h: Handoff = {
       id: crypto.randomBytes(9).toString('base64url'), userKey: turn.userKey, channel, status: 'waiting', organisation: profile?.organisation,
       unit: profile?.unit, requestedAt: receivedAt, lastMessageAt: receivedAt, backNotified: false,

@@ -30,7 +30,7 @@ export class SubscriptionActivity implements Activity {
   private async subscribe(turn: Turn): Promise<void> {
     const { dialog, stores } = this.ctx;
     const { channel, userId, receivedAt } = turn.inbound;
-    await stores.subscriptions.saveContact({ userKey: turn.userKey, channel, userId, lastSeen: receivedAt });
+    await stores.subscriptions.saveContact({ userKey: turn.userKey, channel, userId });
     const result = await stores.subscriptions.subscribe(turn.userKey, channel, receivedAt);
     const since = (await stores.subscriptions.getSubscription(turn.userKey))?.consentAt ?? receivedAt;
     const text = result === 'already'

@@ -39,8 +39,11 @@ export interface AudienceFilter {
 }
 
 export interface SubscriptionStore {
-  /** Creates the contact, or refreshes its id and last interaction (an address already stored is kept). */
-  saveContact(c: Contact): Promise<void>;
+  /**
+   * Creates the contact, or refreshes its id (an address already stored is kept). Without `lastSeen` a new contact
+   * has none yet: the channel reports the platform's own time of the message right after the turn (touchContact).
+   */
+  saveContact(c: Omit<Contact, 'lastSeen'> & { lastSeen?: Date }): Promise<void>;
   getContact(userKey: string): Promise<Contact | undefined>;
   /** A known contact wrote: moves its last interaction forward and stores the address. False when not a contact. */
   touchContact(userKey: string, at: Date, address?: string): Promise<boolean>;

@@ -18,11 +18,11 @@ export function audienceWhere(f: AudienceFilter): { sql: string; params: string[
 export class SqlSubscriptions implements SubscriptionStore {
   constructor(private db: SqlDriver) {}
 
-  async saveContact(c: Contact): Promise<void> {
+  async saveContact(c: Omit<Contact, 'lastSeen'> & { lastSeen?: Date }): Promise<void> {
     await this.db.run(`INSERT INTO contacts (user_key, channel, user_id, address, last_seen) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (user_key) DO UPDATE SET user_id = excluded.user_id, address = COALESCE(excluded.address, contacts.address),
       last_seen = CASE WHEN excluded.last_seen > contacts.last_seen THEN excluded.last_seen ELSE contacts.last_seen END`,
-    [c.userKey, c.channel, c.userId, c.address ?? null, c.lastSeen.getTime()]);
+    [c.userKey, c.channel, c.userId, c.address ?? null, c.lastSeen?.getTime() ?? 0]);
   }
 
   async getContact(userKey: string): Promise<Contact | undefined> {
