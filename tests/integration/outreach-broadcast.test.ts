@@ -140,9 +140,12 @@ describe('announcements', () => {
 
     const again = await admin.post('/api/admin/broadcasts', { text: `${TEXT} (nhắc lại)` });
     expect(again.body.audience.total).toBe(8);
+    // Telegram asks to slow down once: the wait it names is honoured (3 s, scaled to 5 ms a second in tests), then it goes on.
+    f.telegram.fail('sendMessage', { status: 429, json: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } } });
     await admin.post(`/api/admin/broadcasts/${again.body.id}/send`);
     const second = await finished(again.body.id);
     expect(second.counts.failed).toBe(0);
+    expect(bot.retries).toContainEqual(expect.objectContaining({ channel: 'telegram', method: 'sendMessage', delayMs: 15, code: 429 }));
     expect(f.telegram.server.requests.filter((r) => String(r.body.chat_id) === T[2] && String(r.body.text).includes('nhắc lại'))).toHaveLength(0);
     expect(got(p.telegram(T[0]!), T[0]!)).toHaveLength(2);
   });
@@ -163,6 +166,31 @@ describe('announcements', () => {
     await p.messenger(M[1]!).say('menu');
     await waitFor(() => p.messenger(M[1]!).texts(M[1]!).at(-1)?.startsWith('Bạn muốn làm gì?'), 'menu');
     expect(got(p.messenger(M[1]!), M[1]!)).toHaveLength(2);
+  });
+});
+
+describe('cancel', () => {
+  it('stops an announcement mid-way: the message in flight completes, nobody else gets it', async () => {
+    const users = Array.from({ length: 12 }, (_, i) => String(73000001 + i));
+    for (const u of users) await subscribe(who().telegram(u), u);
+    const draft = await admin.post('/api/admin/broadcasts', { text: 'Tin sẽ bị hủy', channel: 'telegram' });
+    const total = draft.body.audience.total;
+    expect(total).toBeGreaterThanOrEqual(12);
+    const hold = f.telegram.server.hold((r) => r.path.endsWith('/sendMessage'));
+    try {
+      await admin.post(`/api/admin/broadcasts/${draft.body.id}/send`);
+      await waitFor(() => hold.waiting === 1, 'the first message in flight');
+      expect(await admin.post(`/api/admin/broadcasts/${draft.body.id}/cancel`)).toEqual({ status: 200, body: { id: draft.body.id, status: 'cancelled' } });
+    } finally {
+      hold.release();
+    }
+    const view = await waitFor(async () => {
+      const v = (await admin.get(`/api/admin/broadcasts/${draft.body.id}`)).body;
+      return v.counts.sent === 1 ? v : undefined;
+    }, 'the message in flight to be recorded');
+    expect(view).toMatchObject({ status: 'cancelled', counts: { sent: 1, skipped: total - 1, pending: 0, failed: 0, later: 0 } });
+    expect(f.telegram.sent.filter((s) => s.text.startsWith('Tin sẽ bị hủy'))).toHaveLength(1);
+    expect((await admin.post(`/api/admin/broadcasts/${draft.body.id}/cancel`)).status).toBe(409);
   });
 });
 

@@ -43,7 +43,8 @@ class StoreError extends Error {
 /** Telegram Bot API through Telegraf's client; webhook with a secret, long polling without. */
 export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
   readonly name = 'telegram' as const;
-  readonly rate = { perSecond: 25, burst: 30 };
+  // 25 a second sustained; a small burst keeps any one second under Telegram's ~30 messages/s for bulk sending.
+  readonly rate = { perSecond: 25, burst: 5 };
   readonly sendMethod = 'sendMessage';
   readonly parse = parseTelegram;
   readonly classify = classifyTelegram;
