@@ -164,6 +164,18 @@ describe('human handoff', () => {
     expect(Date.parse(zalo.replyDeadline) - Date.parse(zalo.freeUntil)).toBe(5 * 24 * 3600 * 1000);
   });
 
+  it('web chat: the bot is silent, and a staff reply waits for the person\'s next message', async () => {
+    const chat = async (body: Record<string, string>) => ((await (await fetch(`${bot.url}/api/chat`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'web-h1', ...body }),
+    })).json()) as { replies: { text: string }[] }).replies.map((r) => r.text);
+    expect((await chat({ payload: 'HANDOFF' }))[0]).toMatch(/^Tôi đã báo cán bộ/);
+    expect(await chat({ text: 'Tôi cần hỏi về chữ ký số' })).toEqual([]);
+    const id = await waitingId('web');
+    expect(await admin.post(`/api/admin/conversations/${id}/reply`, { text: 'Bạn hỏi gì ạ?' })).toEqual({ status: 200, body: { delivered: false, queued: true } });
+    expect(await chat({ text: 'còn đó không' })).toEqual(['Cán bộ trả lời:\nBạn hỏi gì ạ?']);
+    expect(await chat({ text: 'ok' })).toEqual([]);
+  });
+
   it('returns an unanswered conversation to the bot after HANDOFF_TIMEOUT_HOURS with an apology', async () => {
     const user = '81000006';
     const c = who().telegram(user);
