@@ -127,9 +127,9 @@ export class HandoffActivity implements Activity {
     turn.replies.unshift({ text: timedOut ? this.ctx.dialog.text('handoff.timeout', { hours: this.ctx.settings.handoffTimeoutHours }) : this.ctx.dialog.text('handoff.back') });
   }
 
-  /** The last exchanges, so that staff see what the bot said before the person asked for them. */
+  /** The last questions and the bot's answers, so that staff see what the bot said before the person asked for them. */
   private remember(turn: Turn): void {
-    if (held(turn.state) || !turn.inbound.text) return;
+    if (held(turn.state) || !turn.inbound.text || turn.answered === undefined) return;
     const at = turn.inbound.receivedAt.getTime();
     const lines: Line[] = [...((turn.state.recent ?? []) as Line[]), { from: 'citizen', text: turn.inbound.text.slice(0, LINE_MAX), at }];
     const said = turn.replies.map((r) => r.text).join('\n').slice(0, LINE_MAX);

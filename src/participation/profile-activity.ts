@@ -166,7 +166,8 @@ export class ProfileActivity implements Activity {
   }
 
   private async delete(turn: Turn): Promise<void> {
-    delete turn.state.profile;
+    // The conversation's memory goes too (a quiz in progress, the last questions kept for staff).
+    for (const slot of Object.keys(turn.state)) if (slot !== 'greeted') delete turn.state[slot];
     await this.deps.store.deletePersonalData(turn.userKey);
     turn.replies.push({ text: this.deps.dialog.text('data.deleted'), buttons: this.deps.dialog.menuButtons() });
   }

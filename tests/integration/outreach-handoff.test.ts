@@ -98,14 +98,18 @@ describe('human handoff', () => {
     expect(c.texts(user)[1]).toMatch(/^Đã quay lại trợ lý tự động/);
     expect((await admin.get(`/api/admin/conversations/${id}`)).body.status).toBe('closed');
 
+    // A question kept (with the bot's answer) in case the person asks for staff later.
+    await c.say('mật khẩu mạnh là gì');
+    await waitFor(() => c.texts(user).length >= 4, 'the answer');
     await c.say('Xóa dữ liệu của tôi');
-    await waitFor(() => c.texts(user).length >= 3, 'delete question');
+    await waitFor(() => c.texts(user).length >= 5, 'delete question');
     await c.press('REG:delete:yes', 'Xóa');
-    await waitFor(() => c.texts(user).length >= 4, 'deleted');
+    await waitFor(() => c.texts(user).length >= 6, 'deleted');
     const d = db();
     try {
       expect(d.prepare('SELECT COUNT(*) AS n FROM handoff_messages WHERE handoff_id = ?').get(id)).toEqual({ n: 0 });
       expect(d.prepare('SELECT user_key FROM handoffs WHERE id = ?').get(id)).toEqual({ user_key: null });
+      expect(JSON.stringify(d.prepare('SELECT state FROM conversation_state WHERE session_id = ?').all(`telegram:${user}`))).not.toMatch(/mật khẩu mạnh|mất tài khoản/);
     } finally {
       d.close();
     }
