@@ -274,8 +274,22 @@
     $('bc-report').replaceChildren(items.length ? table(['Người nhận (mã ẩn danh)', 'Kênh', 'Kết quả', 'Lý do', 'Lúc'], rows) : el('p', 'Chưa có ai trong danh sách gửi.', 'hint'));
   });
 
+  /** Counts for the yearly report: requests for staff, answered, median wait; announcements delivered per channel. */
+  async function loadSummary() {
+    const year = new Date().toLocaleDateString('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).slice(0, 4);
+    const s = await api(`/api/admin/outreach/summary?from=${year}-01-01`);
+    const h = s.handoffs;
+    const sent = Object.entries(s.broadcasts.sentByChannel).map(([c, n]) => `${CHANNELS[c] || c} ${num.format(n)}`).join(', ');
+    $('bc-summary').replaceChildren(
+      el('li', `Lượt người dân xin gặp cán bộ: ${num.format(h.requested)}; đã được trả lời: ${num.format(h.answered)}.`),
+      el('li', `Thời gian chờ trung vị đến câu trả lời đầu tiên: ${h.medianWaitSeconds === null ? '–' : span(h.medianWaitSeconds * 1000)}.`),
+      el('li', `Tin thông báo đã đến người dân: ${sent || '0'}.`),
+    );
+  }
+
   async function loadBroadcasts() {
     if (!me || me.role !== 'admin') return;
+    void loadSummary().catch(() => undefined);
     const { items } = await api('/api/admin/broadcasts');
     const t = table(['Nội dung', 'Ngày tạo', 'Trạng thái', 'Đã gửi', 'Lỗi', 'Chờ', 'Bỏ qua'], items.map((b) => [
       b.text.length > 60 ? `${b.text.slice(0, 57)}…` : b.text, vnTime(b.createdAt), STATUS[b.status], num.format(b.counts.sent),

@@ -75,6 +75,9 @@ describe('announcements and inbox on a phone', () => {
     expect(sent.map((s) => String(s.chat_id)).sort()).toEqual(['95000001', '95000002']);
     expect(sent[0]!.reply_markup!.inline_keyboard.flat()).toEqual([{ text: 'Làm bài ngay', callback_data: expect.stringMatching(/^QZ:start:/) }]);
     await expect.poll(() => page.locator('#bc-list tbody tr').count()).toBe(1);
+    await page.getByRole('button', { name: 'Thống kê', exact: true }).click();
+    await page.getByRole('button', { name: 'Thông báo', exact: true }).click();
+    await expect.poll(() => page.locator('#bc-summary').textContent()).toContain('Tin thông báo đã đến người dân: Telegram 2.');
     await fitsPhone(page);
 
     await page.getByRole('button', { name: /^Hộp thư/ }).click();
