@@ -53,6 +53,7 @@ export class HandoffDesk {
     if (channel.reach(lastSeen, 'staff').when === 'outside') return { ok: false, status: 409, error: 'outside_window', message: OUTSIDE };
     const outcome = await channel.sendTo({ userId: contact.userId, address: parseAddress(contact.address), lastSeen }, [staffReply(text, this.ctx.dialog)], 'staff');
     if (outcome.status === 'failed') {
+      if (outcome.gone && h.userKey) await stores.subscriptions.markGone(h.userKey, outcome.reason, new Date());
       const message = outcome.gone ? 'Người dân đã chặn hoặc rời kênh này, tin nhắn không gửi được.' : `Nền tảng chưa nhận tin nhắn (mã ${outcome.reason}). Bạn thử gửi lại sau ít phút.`;
       return { ok: false, status: 502, error: 'send_failed', message };
     }

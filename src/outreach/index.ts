@@ -51,6 +51,9 @@ export class Outreach {
   }
 
   async start(): Promise<void> {
+    if (this.ctx.settings.staffChatId && !this.channels.get('telegram')) {
+      this.ctx.log.warn('STAFF_TELEGRAM_CHAT_ID is set but Telegram is off: staff are not told of new conversations there');
+    }
     const runner = new BroadcastRunner(this.ctx);
     await this.jobs.start((id, signal) => runner.run(id, signal));
     await this.check();
