@@ -93,6 +93,11 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
   private screen(update: TgUpdate): void {
     const id = groupCallbackId(update);
     if (id && this.ctx) void this.ctx.call('answerCallbackQuery', (signal) => this.acknowledge(id, signal)).catch(() => undefined);
+    // Added to a group: its id is what STAFF_TELEGRAM_CHAT_ID needs (a group's id is not a citizen's).
+    const m = update.my_chat_member;
+    if (m?.chat && m.chat.type !== 'private' && (m.new_chat_member?.status === 'member' || m.new_chat_member?.status === 'administrator')) {
+      this.o.log.info({ channel: 'telegram', groupId: String(m.chat.id) }, 'the bot was added to a group; its id may serve as STAFF_TELEGRAM_CHAT_ID');
+    }
   }
 
   private webhookSpec(secret: string): WebhookSpec<TgUpdate> {
