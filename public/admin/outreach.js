@@ -375,10 +375,10 @@
     status.classList.remove('bad');
     $('conv-send').disabled = true;
     try {
-      const r = await api(`/api/admin/conversations/${openConv.id}/reply`, { method: 'POST', body: JSON.stringify({ text: $('conv-text').value }) });
+      await api(`/api/admin/conversations/${openConv.id}/reply`, { method: 'POST', body: JSON.stringify({ text: $('conv-text').value }) });
       $('conv-text').value = '';
       await openConversation(openConv.id);
-      $('conv-status').textContent = r.delivered ? 'Đã gửi tới người dân.' : 'Đã lưu; người dân sẽ thấy khi mở lại web chat.';
+      $('conv-status').textContent = openConv.channel === 'web' ? 'Đã lưu; người dân sẽ thấy khi nhắn tiếp trên web chat.' : 'Đã gửi tới người dân.';
       void loadInbox();
       void refreshBadge();
     } catch (err) {

@@ -56,7 +56,8 @@ export function conversationRoutes(router: express.Router, deps: AdminDeps): voi
     const result = await desk.reply(found.handoff, body.data.text, p.name);
     await deps.staff.logAudit(p.name, 'handoff_reply', JSON.stringify({ id: found.handoff.id, ok: result.ok }));
     if (!result.ok) return res.status(result.status).json({ error: result.error, message: result.message });
-    res.json({ delivered: result.delivered, ...(result.delivered ? {} : { queued: true }) });
+    // Web chat: handed to the web chat, which shows it with its next answer to the person.
+    res.json({ delivered: true });
   });
 
   router.post('/api/admin/conversations/:id/close', async (req, res) => {

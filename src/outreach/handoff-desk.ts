@@ -22,7 +22,8 @@ export interface HandoffItem {
 }
 
 export type ReplyResult =
-  | { ok: true; delivered: boolean }
+  /** `queued`: handed to the web chat, shown at the person's next message there. */
+  | { ok: true; queued: boolean }
   | { ok: false; status: 404 | 409 | 502; error: 'not_found' | 'closed' | 'outside_window' | 'send_failed'; message: string };
 
 const OUTSIDE = 'Đã quá thời hạn nền tảng cho phép trả lời người dân này (tính từ tin nhắn cuối của họ). Tin nhắn không được gửi; khi người dân nhắn lại, bạn có thể trả lời.';
@@ -63,7 +64,7 @@ export class HandoffDesk {
     const at = new Date();
     await stores.handoffs.addHandoffMessage({ handoffId: h.id, from: 'staff', author: by, text, at, delivered: !queued });
     if (await stores.handoffs.markAnswered(h.id, at)) this.ctx.observe?.handoffAnswered((at.getTime() - h.requestedAt.getTime()) / 1000);
-    return { ok: true, delivered: !queued };
+    return { ok: true, queued };
   }
 
   /** Closes and tells the citizen the bot is back (or, if the platform does not allow it now, at their next message). */

@@ -33,6 +33,8 @@ export class Outreach {
   private checking?: Promise<void>;
 
   constructor(ctx: Omit<OutreachContext, 'channels'>, private jobs: JobQueue, private checkEveryMs: number) {
+    // Content errors stop the start, not a conversation: the flows must have the outreach nodes.
+    for (const node of ['subscribe', 'unsubscribe', 'handoff', 'handoff_end']) ctx.dialog.node(node);
     this.ctx = { ...ctx, channels: this.channels };
     this.people = new People(this.ctx);
     this.broadcasts = new Broadcasts(this.ctx, jobs);

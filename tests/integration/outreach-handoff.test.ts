@@ -175,8 +175,11 @@ describe('human handoff', () => {
     expect((await chat({ payload: 'HANDOFF' }))[0]).toMatch(/^Tôi đã báo cán bộ/);
     expect(await chat({ text: 'Tôi cần hỏi về chữ ký số' })).toEqual([]);
     const id = await waitingId('web');
-    expect(await admin.post(`/api/admin/conversations/${id}/reply`, { text: 'Bạn hỏi gì ạ?' })).toEqual({ status: 200, body: { delivered: false, queued: true } });
+    expect(await admin.post(`/api/admin/conversations/${id}/reply`, { text: 'Bạn hỏi gì ạ?' })).toEqual({ status: 200, body: { delivered: true } });
+    // Shown to staff as not yet seen until the person writes again.
+    expect((await admin.get(`/api/admin/conversations/${id}`)).body.messages.at(-1)).toMatchObject({ from: 'staff', delivered: false });
     expect(await chat({ text: 'còn đó không' })).toEqual(['Cán bộ trả lời:\nBạn hỏi gì ạ?']);
+    expect((await admin.get(`/api/admin/conversations/${id}`)).body.messages.at(-2)).toMatchObject({ from: 'staff', delivered: true });
     expect(await chat({ text: 'ok' })).toEqual([]);
   });
 
