@@ -4,6 +4,7 @@
  */
 import { Telegraf, TelegramError } from 'telegraf';
 import { loadConfigOrExit } from '../src/config.js';
+import { TELEGRAM_ALLOWED_UPDATES } from '../src/channels/telegram/parse.js';
 
 async function main(): Promise<number> {
   const config = loadConfigOrExit();
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
     const me = await bot.telegram.getMe();
     await bot.telegram.setWebhook(url, {
       secret_token: config.TELEGRAM_WEBHOOK_SECRET,
-      allowed_updates: ['message', 'callback_query'],
+      allowed_updates: TELEGRAM_ALLOWED_UPDATES as never,
       max_connections: 40,
     });
     const info = await bot.telegram.getWebhookInfo();

@@ -23,6 +23,8 @@ import { MemoryRateLimiter, RedisRateLimiter } from './scale/rate-limit.js';
 import { connectRedis } from './scale/redis.js';
 import { createAdminRouter } from './admin/index.js';
 import { Metrics } from './ops/metrics.js';
+import { createOutreach } from './app-outreach.js';
+import { OUTREACH_TEXTS } from './outreach/index.js';
 
 export interface App {
   url: string;
@@ -37,18 +39,24 @@ export async function startApp(
   config: Config, log: Logger = createLogger(config.LOG_LEVEL), options: { channels?: PlatformChannelOptions } = {},
 ): Promise<App> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const dialog = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS]);
+  const dialog = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS, ...OUTREACH_TEXTS]);
   const quizzes = loadQuizzes(config.knowledgeDir);
   const directory = Directory.load(config.knowledgeDir);
   const store = await openStore(config);
   await store.migrate();
-  const recorder = new Participation(store.participation, await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET));
+  const secret = await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET);
+  const recorder = new Participation(store.participation, secret);
   const metrics = new Metrics();
+  const { outreach, activities: outreachActivities, admin: outreachAdmin } = createOutreach({ config, store, dialog, recorder, secret, metrics, log });
 
   let ready = false;
   const { answerer } = await createAnswerer(config, log);
   const activities: Activity[] = [
-    new ProfileActivity({ dialog, store: store.participation, recorder, directory, quizTitles: new Map(quizzes.map((q) => [q.id, q.title])) }),
+    ...outreachActivities,
+    new ProfileActivity({
+      dialog, store: store.participation, recorder, directory, quizTitles: new Map(quizzes.map((q) => [q.id, q.title])),
+      more: (key) => outreach.describe(key),
+    }),
     new QuizActivity(quizzes, { dialog, store: store.participation, recorder, passRatio: config.QUIZ_PASS_RATIO }),
   ];
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
@@ -59,17 +67,19 @@ export async function startApp(
     trace: (fields, msg) => log.debug(fields, msg),
   });
 
-  const channels: Channel[] = [createWebChat(engine, config, rateLimiter)];
-  channels.push(...createPlatformChannels({ config, engine, store, log, metrics }, options.channels));
+  const platforms = createPlatformChannels({ config, engine, store, log, metrics, people: outreach.people }, options.channels);
+  outreach.attach(platforms);
+  const channels: Channel[] = [createWebChat(engine, config, rateLimiter, outreach.people), ...platforms];
   const { app } = createHttpServer({
     config, log, channels, metrics,
     isReady: async () => ready && (await store.ping().then(() => true, () => false)),
     publicDir: fileURLToPath(new URL('../public', import.meta.url)),
-    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log })],
+    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log, outreach: outreachAdmin })],
   });
 
   const { server, url } = await listen(app, config);
   for (const c of channels) await c.start?.();
+  await outreach.start();
   ready = true;
   log.info({ url, storage: store.kind, channels: channels.map((c) => c.name) }, 'listening');
 
@@ -77,6 +87,7 @@ export async function startApp(
   const stop = () => (stopping ??= (async () => {
     ready = false;
     await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
+    await outreach.stop();
     for (const c of channels) await c.stop?.();
     await engine.drain();
     await redis?.quit().catch(() => undefined);

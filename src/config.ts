@@ -41,6 +41,8 @@ const schema = z.object({
   MESSENGER_APP_SECRET: optional,
   MESSENGER_VERIFY_TOKEN: optional,
   MESSENGER_GRAPH_URL: url('https://graph.facebook.com/v25.0'),
+  // The Page's app has Meta's "Human Agent" permission: staff replies up to 7 days after the person's last message.
+  MESSENGER_HUMAN_AGENT: z.preprocess((v) => v === 'true' || v === '1', z.boolean()),
 
   ZALO_APP_ID: optional,
   ZALO_APP_SECRET: optional,
@@ -49,6 +51,8 @@ const schema = z.object({
   ZALO_REFRESH_TOKEN: optional,
   ZALO_API_URL: url('https://openapi.zalo.me'),
   ZALO_OAUTH_URL: url('https://oauth.zaloapp.com'),
+  // The operator pays for consultation messages 48 h–7 days after the last interaction: announcements may use them.
+  ZALO_PAID_SENDING: z.preprocess((v) => v === 'true' || v === '1', z.boolean()),
 
   MICROSOFT_APP_ID: optional,
   MICROSOFT_APP_PASSWORD: optional,
@@ -70,6 +74,11 @@ const schema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, 'phải bắt đầu bằng postgres:// hoặc postgresql://').optional()),
   REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v),
     z.string().regex(/^rediss?:\/\//, 'phải bắt đầu bằng redis:// hoặc rediss://').optional()),
+
+  STAFF_TELEGRAM_CHAT_ID: z.preprocess((v) => (v === '' ? undefined : v),
+    z.string().regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{5,64})$/, 'là mã số nhóm Telegram (ví dụ -1001234567890) hoặc @tên_kênh').optional()),
+  HANDOFF_TIMEOUT_HOURS: int(24, 1, 24 * 30),
+  BROADCAST_LATER_DAYS: int(7, 1, 90),
 
   ADMIN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
   ADMIN_SESSION_HOURS: int(8, 1, 24 * 30),

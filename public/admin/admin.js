@@ -57,6 +57,7 @@
 
   function showLogin(message) {
     me = null;
+    document.dispatchEvent(new CustomEvent('admin:logout'));
     $('dash').hidden = true;
     $('who').hidden = true;
     $('login').hidden = false;
@@ -561,6 +562,8 @@
     $('login').hidden = true;
     $('dash').hidden = false;
     fillFilters();
+    // Announcements and the inbox (outreach.js) start from here.
+    document.dispatchEvent(new CustomEvent('admin:ready', { detail: { me, meta, token } }));
     await loadStats();
   }
 

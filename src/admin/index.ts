@@ -5,6 +5,8 @@ import { sendError } from '../http/errors.js';
 import type { ExportContext } from '../participation/export.js';
 import { FailureLimiter, authenticate } from './auth.js';
 import { exportRoutes } from './export-routes.js';
+import { broadcastRoutes } from './broadcast-routes.js';
+import { conversationRoutes } from './conversation-routes.js';
 import { reportRoutes } from './report-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import type { AdminDeps } from './deps.js';
@@ -50,6 +52,8 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   router.use('/api/admin', authenticate(config, staff, limiter));
   reportRoutes(router, deps, ctx);
   exportRoutes(router, deps, ctx);
+  broadcastRoutes(router, deps);
+  conversationRoutes(router, deps);
   router.use('/api/admin', (_req: Request, res: Response, _next: NextFunction) => sendError(res, 404, 'not_found', 'Not found'));
   return router;
 }

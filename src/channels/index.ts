@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Inbound, Reply } from '../core/messages.js';
+import type { PeopleHooks, ProactiveChannel } from '../core/outreach.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Store } from '../storage/ports.js';
@@ -20,6 +21,8 @@ export interface PlatformDeps {
   store: Pick<Store, 'inbox' | 'settings'>;
   log: Logger;
   metrics?: Metrics;
+  /** Outreach's hooks: people's last interactions, blocks, and messages waiting for their next one. */
+  people?: PeopleHooks;
 }
 
 /** Tuning knobs; production uses the defaults, tests shorten delays and limits. */
@@ -64,12 +67,12 @@ function candidates(c: Config, o: PlatformChannelOptions, deps: PlatformDeps): C
     }),
     fb.length ? { off: 'messenger', missing: fb } : new MessengerAdapter({
       pageToken: c.MESSENGER_PAGE_ACCESS_TOKEN!, appSecret: c.MESSENGER_APP_SECRET!, verifyToken: c.MESSENGER_VERIFY_TOKEN!,
-      graphUrl: c.MESSENGER_GRAPH_URL, textLimit: o.textLimit?.messenger, timeoutMs,
+      graphUrl: c.MESSENGER_GRAPH_URL, textLimit: o.textLimit?.messenger, timeoutMs, humanAgent: c.MESSENGER_HUMAN_AGENT,
     }),
     zl.length ? { off: 'zalo', missing: zl } : new ZaloAdapter({
       appId: c.ZALO_APP_ID!, appSecret: c.ZALO_APP_SECRET, oaSecretKey: c.ZALO_OA_SECRET_KEY!, accessToken: c.ZALO_ACCESS_TOKEN!,
       refreshToken: c.ZALO_REFRESH_TOKEN, apiUrl: c.ZALO_API_URL, oauthUrl: c.ZALO_OAUTH_URL, textLimit: o.textLimit?.zalo, timeoutMs,
-      ...o.zalo, settings: deps.store.settings, log,
+      ...o.zalo, settings: deps.store.settings, log, paidSending: c.ZALO_PAID_SENDING,
     }),
     bf.length ? { off: 'botframework', missing: bf } : new BotFrameworkAdapter({
       appId: c.MICROSOFT_APP_ID!, password: c.MICROSOFT_APP_PASSWORD, tenantId: c.MICROSOFT_APP_TENANT_ID, appType: c.MICROSOFT_APP_TYPE,
@@ -78,10 +81,10 @@ function candidates(c: Config, o: PlatformChannelOptions, deps: PlatformDeps): C
   ] as Candidate[];
 }
 
-/** The platform connectors whose credentials are set. */
-export function createPlatformChannels(deps: PlatformDeps, options: PlatformChannelOptions = {}): Channel[] {
+/** The platform connectors whose credentials are set; each can also message people outside a turn. */
+export function createPlatformChannels(deps: PlatformDeps, options: PlatformChannelOptions = {}): (Channel & ProactiveChannel)[] {
   const { config, log } = deps;
-  const channels: Channel[] = [];
+  const channels: (Channel & ProactiveChannel)[] = [];
   for (const c of candidates(config, options, deps)) {
     if ('off' in c) {
       log.info({ channel: c.off, missing: c.missing }, 'channel off: credentials not set');
@@ -91,7 +94,7 @@ export function createPlatformChannels(deps: PlatformDeps, options: PlatformChan
       engine: deps.engine, inbox: deps.store.inbox, settings: deps.store.settings, log, metrics: deps.metrics,
       bodyLimit: config.BODY_LIMIT_BYTES,
       outbound: { drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, ...options.outbound },
-      inboxOptions: { leaseMs: config.INBOX_LEASE_MS, sweepMs: config.INBOX_SWEEP_MS, ...options.inbox },
+      inboxOptions: { leaseMs: config.INBOX_LEASE_MS, sweepMs: config.INBOX_SWEEP_MS, ...options.inbox }, people: deps.people,
     }));
   }
   return channels;

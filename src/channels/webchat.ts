@@ -2,6 +2,7 @@ import express from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Inbound, Reply } from '../core/messages.js';
+import type { PeopleHooks } from '../core/outreach.js';
 import type { Channel } from './kit/types.js';
 import { sendError } from '../http/errors.js';
 import type { RateLimiter } from '../scale/rate-limit.js';
@@ -19,6 +20,7 @@ export function createWebChat(
   engine: { handle(inbound: Inbound): Promise<Reply[]> },
   config: Pick<Config, 'BODY_LIMIT_BYTES' | 'WEBCHAT_LIMIT_PER_USER' | 'WEBCHAT_LIMIT_PER_IP'>,
   limiter: RateLimiter,
+  people?: PeopleHooks,
 ): Channel {
   const router = express.Router();
   router.post('/api/chat', express.json({ limit: config.BODY_LIMIT_BYTES, type: () => true }), async (req, res) => {
@@ -39,6 +41,12 @@ export function createWebChat(
       return sendError(res, 429, 'too_many_requests', 'Bạn gửi tin nhắn nhanh quá. Vui lòng chờ một chút rồi gửi lại.');
     }
     const replies = await engine.handle({ channel: 'web', userId, text, payload, receivedAt: new Date() });
+    // Announcements and staff replies that waited for this visit come after the answer.
+    // Best effort: the answer itself never waits on them.
+    await people?.afterTurn('web', userId, async (more) => {
+      replies.push(...more);
+      return { status: 'sent' };
+    }).catch(() => undefined);
     res.json({ replies: replies.map((r) => ({ text: r.text, buttons: r.buttons ?? [] })) });
   });
   return { name: 'web', router };

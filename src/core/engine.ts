@@ -24,7 +24,7 @@ export const ENGINE_TEXTS = [
 export const ENGINE_NODES = ['greeting', 'menu', 'fallback', 'unsupported', 'too_long'] as const;
 
 // Nodes that always work, even in the middle of a quiz or a registration.
-const GLOBAL_NODES = new Set(['greeting', 'menu', 'help', 'my_data', 'delete_data']);
+const GLOBAL_NODES = new Set(['greeting', 'menu', 'help', 'my_data', 'delete_data', 'subscribe', 'unsubscribe', 'handoff', 'handoff_end']);
 
 const answers = payloadCodec('FB', { yes: [], no: [], more: [], why: ['reason'] });
 
@@ -78,6 +78,7 @@ export class Engine {
     } else {
       turn.replies.push(dialog.reply(dialog.node(inbound.unsupported ? 'unsupported' : 'fallback')));
     }
+    for (const a of this.deps.activities) await a.afterTurn?.(turn);
     await states.saveState(sessionId, state);
     return turn.replies;
   }
@@ -95,6 +96,9 @@ export class Engine {
   }
 
   private async onText(turn: Turn, text: string): Promise<void> {
+    // A conversation held by staff: its activity reads the text first and hands back only what the bot must still do.
+    const holder = this.deps.activities.find((a) => a.holds?.(turn.state));
+    if (holder && (await holder.onText(turn, text))) return;
     const node = this.deps.dialog.find({ text });
     if (node && GLOBAL_NODES.has(node.name)) return this.enterNode(turn, node);
     // The first activity waiting for an answer gets the text; if it is not an answer, it goes on as a question.
@@ -117,6 +121,8 @@ export class Engine {
   private async answerQuestion(turn: Turn, question: string): Promise<void> {
     const { dialog, answerer, recorder } = this.deps;
     const result = await answerer.answer(question);
+    // Only an in-scope question left unanswered counts as the bot failing (small talk and declines do not).
+    turn.answered = result.kind !== 'unknown';
     if (result.kind === 'answer') {
       await recorder.record(turn, 'question_answered');
       turn.state.awaitingFeedback = true;

@@ -118,6 +118,8 @@ export interface Turn {
   userKey: string;
   state: ConversationState;
   replies: Reply[];
+  /** Set when the turn asked the knowledge base: whether it had an answer. */
+  answered?: boolean;
 }
 
 /** A multi-step activity (quiz, registration) plugged into the engine. */
@@ -134,4 +136,8 @@ export interface Activity {
   onText(turn: Turn, text: string): Promise<boolean>;
   /** The user went to the menu, help or their data: drop a pending question (a quiz stays resumable). */
   onLeave?(state: ConversationState): void;
+  /** The conversation is held (with staff): typed text goes to `onText` before anything else; false hands it back. */
+  holds?(state: ConversationState): boolean;
+  /** After every turn, whatever handled it (a short transcript, an offer of help after repeated misses). */
+  afterTurn?(turn: Turn): Promise<void>;
 }

@@ -15,6 +15,11 @@ export class Metrics {
   readonly processingErrors = this.counter('bot_processing_errors_total', 'Messages whose handling failed (left pending for the sweep)', ['channel']);
   readonly inboxGivenUp = this.counter('bot_inbox_given_up_total', 'Stored messages given up after repeated failed attempts', ['channel']);
   readonly unanswered = this.counter('bot_unanswered_total', 'In-scope questions the knowledge base could not answer', []);
+  readonly broadcastRecipients = this.counter('bot_broadcast_recipients_total', 'Announcement recipients by channel and result (sent, failed, later, skipped)', ['channel', 'result']);
+  readonly handoffWait = new client.Histogram({
+    name: 'bot_handoff_wait_seconds', help: 'Time from a request for staff to their first reply', labelNames: [],
+    buckets: [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200], registers: [this.registry],
+  });
   readonly replyDuration = new client.Histogram({
     name: 'bot_reply_duration_seconds', help: 'Time from a message to its replies being ready', labelNames: ['channel'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry],

@@ -14,6 +14,8 @@ const SHOWN_RESULTS = 10;
 export async function myDataText(
   deps: { dialog: Dialog; store: ParticipationStore; directory: Directory; quizTitles: ReadonlyMap<string, string> },
   profile: Profile,
+  /** Other things kept about the person (a subscription, a conversation with staff), one line each. */
+  more: string[] = [],
 ): Promise<string> {
   const { dialog, store, directory, quizTitles } = deps;
   const notSet = dialog.text('data.not_set');
@@ -28,5 +30,6 @@ export async function myDataText(
   return dialog.text('data.show', {
     consent: vnDateLabel(vnDay(profile.consentAt)), organisation: profile.organisation ?? notSet, unit,
     quizzes: lines.length ? lines.map((l) => `\n  – ${l}`).join('') : ` ${dialog.text('data.quiz_none')}`, key: profile.userKey,
+    more: more.map((l) => `\n${l}`).join(''),
   });
 }

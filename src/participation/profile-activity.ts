@@ -30,7 +30,11 @@ export class ProfileActivity implements Activity {
 
   private units: UnitStep;
 
-  constructor(private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory; quizTitles: ReadonlyMap<string, string> }) {
+  constructor(private deps: {
+    dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory; quizTitles: ReadonlyMap<string, string>;
+    /** Other things kept about the person (a subscription, a conversation with staff), as lines for "Dữ liệu của tôi". */
+    more?: (userKey: string) => Promise<string[]>;
+  }) {
     this.units = new UnitStep(deps.dialog, deps.directory);
   }
 
@@ -45,9 +49,13 @@ export class ProfileActivity implements Activity {
   async run(turn: Turn, action: string): Promise<void> {
     const { dialog, store } = this.deps;
     const profile = await store.getProfile(turn.userKey);
-    if (!profile && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
+    const more = action === 'register.start' ? [] : ((await this.deps.more?.(turn.userKey)) ?? []);
+    if (!profile && !more.length && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
     if (action === 'data.show') {
-      turn.replies.push({ text: await myDataText(this.deps, profile!), buttons: dialog.menuButtons() });
+      turn.replies.push({
+        text: profile ? await myDataText(this.deps, profile, more) : dialog.text('outreach.data_only', { lines: more.join('\n') }),
+        buttons: dialog.menuButtons(),
+      });
     } else if (action === 'data.delete') {
       turn.state.profile = { kind: 'confirm-delete' } satisfies ProfileMode;
       turn.replies.push({ text: dialog.text('data.confirm_delete'), buttons: [
@@ -172,8 +180,9 @@ export class ProfileActivity implements Activity {
   }
 
   private async delete(turn: Turn): Promise<void> {
-    delete turn.state.profile;
     takeUnclaimedAttempts(turn.state);
+    // The conversation's memory goes too (a quiz in progress, the last questions kept for staff).
+    for (const slot of Object.keys(turn.state)) if (slot !== 'greeted') delete turn.state[slot];
     await this.deps.store.deletePersonalData(turn.userKey);
     turn.replies.push({ text: this.deps.dialog.text('data.deleted'), buttons: this.deps.dialog.menuButtons() });
   }

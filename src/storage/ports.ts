@@ -1,4 +1,5 @@
 import type { ChannelName } from '../core/messages.js';
+import type { OutreachStores } from './outreach-ports.js';
 import type {
   CompletionCode, EventFilter, FeedbackReasonRecord, FeedbackReasonRow, InboundItem, ParticipationEvent, PendingInbound, Profile, QuizResult, StaffSession, StaffUser, StoredEvent,
   UnansweredQuestion,
@@ -41,7 +42,7 @@ export interface InboxStore {
 export interface ParticipationStore {
   getProfile(userKey: string): Promise<Profile | undefined>;
   saveProfile(profile: Profile): Promise<void>;
-  /** Deletes the profile and every per-person record of this key; returns how many rows went. */
+  /** Deletes the profile and every per-person record of this key (subscription, contact, conversations with staff); returns how many rows went. */
   deletePersonalData(userKey: string): Promise<number>;
   recordEvent(event: ParticipationEvent): Promise<void>;
   /** Streams matching events in time order, in pages, so exports of millions of rows stay small in memory. */
@@ -90,6 +91,7 @@ export interface Store {
   readonly participation: ParticipationStore;
   readonly staff: StaffStore;
   readonly settings: SettingsStore;
+  readonly outreach: OutreachStores;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

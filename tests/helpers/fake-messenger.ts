@@ -9,6 +9,7 @@ export const FB_PAGE_ID = '100200300400500';
 export interface FbSent {
   recipient: { id: string };
   messaging_type: string;
+  tag?: string;
   message: { text: string; quick_replies?: { content_type: string; title: string; payload: string }[] };
 }
 
@@ -37,6 +38,17 @@ export class FakeMessenger {
     return this.server.requests.filter((r) => r.path.endsWith('/me/messages'));
   }
 
+  /** Every later message to this person fails with the Graph error `code` (551: the person is not available). */
+  failFor(psid: string, code: number, subcode?: number, status = 400): void {
+    this.server.fail((r) => r.path.endsWith('/me/messages') && (r.body.recipient as { id?: string } | undefined)?.id === psid,
+      graphError(status, code, 'This person isn\'t available right now.', subcode), Number.POSITIVE_INFINITY);
+  }
+
+  /** Texts accepted for one person, in order. */
+  textsTo(psid: string): string[] {
+    return this.sent.filter((s) => s.recipient.id === psid).map((s) => s.message.text);
+  }
+
   fail(response: FakeResponse, times = 1): void {
     this.server.fail((r) => r.path.endsWith('/me/messages'), response, times);
   }
@@ -63,8 +75,8 @@ export class FakeMessenger {
   }
 }
 
-function graphError(status: number, code: number, message: string): FakeResponse {
-  return { status, json: { error: { message, type: 'OAuthException', code, fbtrace_id: 'AbCdEf' } } };
+function graphError(status: number, code: number, message: string, subcode?: number): FakeResponse {
+  return { status, json: { error: { message, type: 'OAuthException', code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AbCdEf' } } };
 }
 
 export function fbSign(raw: string, secret = FB_APP_SECRET): string {

@@ -16,6 +16,8 @@ export interface FakeRequest {
   raw: string;
   /** Parsed JSON or form body (form fields as an object). */
   body: Record<string, unknown>;
+  /** When the request arrived (epoch ms), for benchmarks of sending rates. */
+  at: number;
 }
 
 export interface FakeResponse {
@@ -99,7 +101,7 @@ export class FakeServer {
     } catch {
       body = {};
     }
-    const r: FakeRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, raw, body };
+    const r: FakeRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, raw, body, at: Date.now() };
     this.requests.push(r);
     const hold = this.holds.find((h) => h.match(r));
     if (hold) {

@@ -44,6 +44,17 @@ export class FakeTelegram {
     this.server.fail((r) => r.path.endsWith(`/${method}`), response, times);
   }
 
+  /** Every later sendMessage to this chat fails as Telegram answers when the person blocked the bot (or `description`). */
+  block(chatId: string | number, description = 'Forbidden: bot was blocked by the user', code = 403): void {
+    this.server.fail((r) => r.path.endsWith('/sendMessage') && String(r.body.chat_id) === String(chatId),
+      { status: code, json: { ok: false, error_code: code, description } }, Number.POSITIVE_INFINITY);
+  }
+
+  /** Texts sent to one chat, in order. */
+  textsTo(chatId: string | number): string[] {
+    return this.sent.filter((s) => String(s.chat_id) === String(chatId)).map((s) => s.text);
+  }
+
   /** Queues an update for getUpdates (long polling). */
   pushUpdate(update: Record<string, unknown>): void {
     this.updates.push(update);
@@ -127,6 +138,19 @@ export function tgCallbackUpdate(data: string, chatId = 123456789, updateId = ne
       id: `43820000000${updateId}`, from: { id: chatId, is_bot: false, first_name: 'An' },
       message: { message_id: 12, from: { id: 7000000001, is_bot: true, first_name: 'TestBot', username: 'test_bot' }, chat: { id: chatId, type: 'private' }, date: Math.floor(Date.now() / 1000), text: 'Chọn' },
       chat_instance: '-5000000000000000001', data,
+    },
+  };
+}
+
+/** The bot's membership in a private chat changed: "kicked" when the person blocked it, "member" when they unblocked it. */
+export function tgMemberUpdate(chatId: number, status: 'kicked' | 'member', updateId = nextUpdateId++): Record<string, unknown> {
+  const user = { id: chatId, is_bot: false, first_name: 'An' };
+  const bot = { id: 7000000001, is_bot: true, first_name: 'TestBot', username: 'test_bot' };
+  return {
+    update_id: updateId,
+    my_chat_member: {
+      chat: { id: chatId, first_name: 'An', type: 'private' }, from: user, date: Math.floor(Date.now() / 1000),
+      old_chat_member: { user: bot, status: status === 'kicked' ? 'member' : 'kicked' }, new_chat_member: { user: bot, status },
     },
   };
 }

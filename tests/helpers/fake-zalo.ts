@@ -53,6 +53,17 @@ export class FakeZalo {
     return this.server.requests.filter((r) => r.path === '/v4/oa/access_token');
   }
 
+  /** Every later message to this user gets Zalo's error `code` (-213 not a follower, -230 no interaction in 7 days...). */
+  failFor(userId: string, code: number, message = 'error'): void {
+    this.server.fail((r) => r.path === '/v3.0/oa/message/cs' && (r.body.recipient as { user_id?: string } | undefined)?.user_id === userId,
+      { json: { error: code, message } }, Number.POSITIVE_INFINITY);
+  }
+
+  /** Texts accepted for one user, in order. */
+  textsTo(userId: string): string[] {
+    return this.sent.filter((s) => s.recipient.user_id === userId).map((s) => s.message.text);
+  }
+
   fail(response: FakeResponse, times = 1): void {
     this.server.fail((r) => r.path === '/v3.0/oa/message/cs', response, times);
   }
@@ -126,8 +137,8 @@ export function zaloText(text: string, userId = '2468013579246801357', msgId = `
   };
 }
 
-export function zaloFollow(userId = '2468013579246801357'): Record<string, unknown> {
-  return { app_id: ZALO_APP_ID, oa_id: ZALO_OA_ID, user_id_by_app: '5550001112223334445', event_name: 'follow', source: 'oa_profile', follower: { id: userId }, timestamp: now() };
+export function zaloFollow(userId = '2468013579246801357', event: 'follow' | 'unfollow' = 'follow'): Record<string, unknown> {
+  return { app_id: ZALO_APP_ID, oa_id: ZALO_OA_ID, user_id_by_app: '5550001112223334445', event_name: event, source: 'oa_profile', follower: { id: userId }, timestamp: now() };
 }
 
 export function zaloImage(userId = '2468013579246801357'): Record<string, unknown> {

@@ -22,6 +22,9 @@ const start = async (opts: { dataDir?: string; channels?: PlatformChannelOptions
 const deliver = (b: Bot, activity: Record<string, unknown>, token: string | null = fake.sign()) =>
   b.post('/api/messages', JSON.stringify(activity), token === null ? {} : { authorization: `Bearer ${token}` });
 const card = (s: BfSent) => s.activity.attachments?.[0];
+const MENU_LIST = '1. Hỏi đáp\n2. Làm bài kiểm tra kỹ năng số\n3. Đăng ký đoàn thể/đơn vị\n4. Nhận thông báo\n5. Gặp cán bộ\n6. Hướng dẫn\n7. Dừng nhận thông báo';
+/** The menu: more choices than a hero card holds, so listed with numbers. */
+const MENU = `Bạn muốn làm gì?\n\n${MENU_LIST}\nTrả lời một số từ 1 đến 7.`;
 const payloads = (s: BfSent) => card(s)?.content.buttons?.map((b) => (b.value as { payload: string }).payload);
 
 
@@ -45,14 +48,19 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     expect(greeting!.replyTo).toBe(update.id);
     expect(greeting!.activity).toMatchObject({ type: 'message', textFormat: 'plain' });
     expect(greeting!.activity.text).toContain('Xin chào! Tôi là trợ lý "Bình dân học vụ số"');
-    const hero = card(greeting!)!;
+    // Seven menu choices are more than a hero card holds (6): listed with numbers.
+    expect(card(greeting!)).toBeUndefined();
+    expect(greeting!.activity.text).toContain(MENU_LIST);
+    // Fewer choices come as a hero card of messageBack buttons.
+    await deliver(b, bfMessage(fake, { user: '29:1alice', channelId: 'webchat', value: { payload: 'REGISTER' } }));
+    await waitFor(() => fake.sent.length >= 2, 'consent');
+    const hero = card(fake.sent[1]!)!;
     expect(hero.contentType).toBe('application/vnd.microsoft.card.hero');
     expect(hero.content.buttons).toEqual([
-      { type: 'messageBack', title: 'Hỏi đáp', text: 'Hỏi đáp', displayText: 'Hỏi đáp', value: { payload: 'ASK' } },
-      { type: 'messageBack', title: 'Làm bài kiểm tra kỹ năng số', text: 'Làm bài kiểm tra kỹ năng số', displayText: 'Làm bài kiểm tra kỹ năng số', value: { payload: 'QUIZ' } },
-      { type: 'messageBack', title: 'Đăng ký đoàn thể/đơn vị', text: 'Đăng ký đoàn thể/đơn vị', displayText: 'Đăng ký đoàn thể/đơn vị', value: { payload: 'REGISTER' } },
-      { type: 'messageBack', title: 'Hướng dẫn', text: 'Hướng dẫn', displayText: 'Hướng dẫn', value: { payload: 'HELP' } },
+      { type: 'messageBack', title: 'Tôi đồng ý', text: 'Tôi đồng ý', displayText: 'Tôi đồng ý', value: { payload: 'REG:consent:yes' } },
+      { type: 'messageBack', title: 'Không đồng ý', text: 'Không đồng ý', displayText: 'Không đồng ý', value: { payload: 'REG:consent:no' } },
     ]);
+    fake.sent.splice(1);
     // The bot's outbound token: client credentials for the Bot Connector scope, multi-tenant login tenant.
     expect(fake.tokenRequests).toEqual([{
       tenant: 'botframework.com', grant_type: 'client_credentials', client_id: BF_APP_ID,
@@ -64,7 +72,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     await deliver(b, bfMembersAdded(fake, { user: '29:1bob', botOnly: true }));
     await waitFor(() => fake.sent.length >= 2, 'greeting after install');
     expect(fake.sent[1]!.conversationId).toBe('a:conv-29:1bob');
-    expect(payloads(fake.sent[1]!)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
+    expect(fake.sent[1]!.activity.text).toContain(MENU_LIST);
     expect(fake.tokenRequests).toHaveLength(1); // cached
   });
 
@@ -77,8 +85,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     // An Adaptive Card Action.Submit: only the value.
     await deliver(b, bfMessage(fake, { user: '29:1carol', value: { payload: 'MENU' } }));
     await waitFor(() => fake.sent.length >= 2, 'menu');
-    expect(fake.sent[1]!.activity.text).toBe('Bạn muốn làm gì?');
-    expect(payloads(fake.sent[1]!)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
+    expect(fake.sent[1]!.activity.text).toBe(MENU);
     // Typed text (with Teams' copy of it as an html attachment) and a picture alone.
     await deliver(b, bfMessage(fake, { user: '29:1carol', text: 'hỏi đáp', attachments: [{ contentType: 'text/html', content: '<p>hỏi đáp</p>' }] }));
     await waitFor(() => fake.sent.length >= 3, 'ask');
@@ -120,7 +127,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     // The same activity, genuinely signed, is answered: the refusals stored nothing (not even its id).
     expect((await deliver(b, activity)).status).toBe(200);
     await waitFor(() => fake.sent.length >= 1, 'genuine reply');
-    expect(fake.texts()).toEqual(['Bạn muốn làm gì?']);
+    expect(fake.texts()).toEqual([MENU]);
     expect(fake.connectorCalls).toHaveLength(1);
     expect(JSON.stringify(infoLogs(b))).not.toContain(BF_APP_PASSWORD);
   });
@@ -135,7 +142,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     expect(res.headers.get('retry-after')).toBe('5');
     expect((await deliver(b, activity)).status).toBe(200);
     await waitFor(() => fake.sent.length >= 1, 'the answer');
-    expect(fake.texts()).toEqual(['Bạn muốn làm gì?']);
+    expect(fake.texts()).toEqual([MENU]);
   });
 
   it('answers a redelivered activity once, also when the copies arrive together and after a restart', async () => {
@@ -178,7 +185,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
       // Replayed from the stored activity: same conversation, as a reply to the person's message.
       const b = await start({ dataDir, env: shortLease });
       await waitFor(() => fake.sent.length >= 1, 'the replayed answer');
-      expect(fake.sent[0]).toMatchObject({ conversationId: 'a:conv-29:1liam', replyTo: activity.id, activity: { text: 'Bạn muốn làm gì?' } });
+      expect(fake.sent[0]).toMatchObject({ conversationId: 'a:conv-29:1liam', replyTo: activity.id, activity: { text: MENU } });
       // The channel delivers it again: stored already, dropped.
       expect((await deliver(b, activity)).status).toBe(200);
       expect((await deliver(b, bfMessage(fake, { user: '29:1liam', text: 'hướng dẫn' }))).status).toBe(200);
@@ -202,12 +209,13 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
 
   it('splits a long text and puts the hero card on the last part', async () => {
     const b = await start({ channels: { textLimit: { botframework: 200 } } });
-    await deliver(b, bfMessage(fake, { user: '29:1grace', text: 'hướng dẫn' }));
-    await waitFor(() => fake.sent.length >= 3 && card(fake.sent.at(-1)!), 'parts');
+    // The consent question: a long text with two buttons.
+    await deliver(b, bfMessage(fake, { user: '29:1grace', text: 'đăng ký' }));
+    await waitFor(() => fake.sent.length >= 2 && card(fake.sent.at(-1)!), 'parts');
     expect(fake.sent.every((s) => (s.activity.text ?? '').length <= 200)).toBe(true);
     expect(fake.sent.slice(0, -1).every((s) => !s.activity.attachments)).toBe(true);
-    expect(payloads(fake.sent.at(-1)!)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
-    expect(fake.texts().join(' ').replace(/\s+/g, ' ')).toContain('Gõ "menu" bất cứ lúc nào để về danh mục chính.');
+    expect(payloads(fake.sent.at(-1)!)).toEqual(['REG:consent:yes', 'REG:consent:no']);
+    expect(fake.texts().join(' ').replace(/\s+/g, ' ')).toContain('Bạn có đồng ý không?');
   });
 
   it('lists more than 6 choices as numbered text and maps a typed number back to the choice', async () => {
@@ -257,7 +265,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     await waitFor(async () => (await metric(b, 'bot_send_errors_total', { channel: 'botframework', class: 'permanent' })) === 1, 'the give-up');
     await deliver(b, bfMessage(fake, { user: '29:1ken', text: 'menu' }));
     await waitFor(() => fake.sent.length >= 1, 'later reply');
-    expect(fake.texts()).toEqual(['Bạn muốn làm gì?']);
+    expect(fake.texts()).toEqual([MENU]);
     expect(await metric(b, 'bot_messages_sent_total', { channel: 'botframework', outcome: 'failed' })).toBe(1);
     expect(JSON.stringify(infoLogs(b))).not.toMatch(/hello|Xin chào|bot-token-|test~bot~password/);
   });

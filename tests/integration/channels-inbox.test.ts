@@ -111,7 +111,8 @@ const platforms: Platform[] = [
   },
 ];
 
-const MENU = 'Bạn muốn làm gì?';
+// The menu's text (on Zalo its seven choices follow as a numbered list).
+const MENU = expect.stringMatching(/^Bạn muốn làm gì\?/);
 const HELP = /^Cách dùng trợ lý/;
 
 
@@ -167,7 +168,7 @@ describe.each(platforms)('$channel inbox', (p) => {
       await waitFor(() => p.texts(user).length >= 2, 'the next answer');
       await bot.stop();
       bot = undefined;
-      expect(p.texts(user)[0]).toBe(MENU);
+      expect(p.texts(user)[0]).toEqual(MENU);
       expect(p.texts(user)[1]).toMatch(HELP);
       expect(p.texts(user)).toHaveLength(2);
       expect(pendingIds(dataDir, p.channel)).toEqual([]);
@@ -192,7 +193,7 @@ describe.each(platforms)('$channel inbox', (p) => {
     expect((await p.post(bot.url, msg.body)).status).toBe(200);
     expect((await p.post(bot.url, p.message('hướng dẫn', user).body)).status).toBe(200);
     await waitFor(() => p.texts(user).length >= 2, 'both answers');
-    expect(p.texts(user)[0]).toBe(MENU);
+    expect(p.texts(user)[0]).toEqual(MENU);
     expect(p.texts(user)).toHaveLength(2);
     expect(p.server().requests.filter((r) => p.isSend(r.path))).toHaveLength(2);
   });

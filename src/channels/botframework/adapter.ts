@@ -125,6 +125,16 @@ export class BotFrameworkAdapter implements PlatformAdapter<Activity, BfPart> {
     return renderBotFramework(reply, this.o.textLimit ?? BOTFRAMEWORK_TEXT_LIMIT);
   }
 
+  /** What a later message needs of the person's activity: its conversation reference, without their words or name. */
+  storedAddress(address: unknown): unknown {
+    const a = address as Partial<Activity>;
+    return {
+      type: 'message', channelId: a.channelId, serviceUrl: a.serviceUrl, locale: a.locale,
+      conversation: a.conversation && { id: a.conversation.id, conversationType: a.conversation.conversationType, tenantId: a.conversation.tenantId },
+      from: a.from && { id: a.from.id }, recipient: a.recipient && { id: a.recipient.id },
+    };
+  }
+
   /**
    * Sends to the conversation of the person's activity (its serviceUrl, as a reply to it) in a turn of its own,
    * so a message replayed from the inbox after a restart is answered the same way as a fresh one.

@@ -7,6 +7,8 @@ export class SendError extends Error {
     readonly retryAfterSeconds?: number,
     /** The platform says this person cannot be messaged any more (blocked the bot, left, deactivated). */
     readonly gone = false,
+    /** The platform's window for this person is closed: not sendable now, fine after their next message. */
+    readonly later = false,
   ) {
     super(`send failed: ${code}`);
   }

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Button, ChannelName, Inbound, Reply } from '../../core/messages.js';
+import type { Outcome, PeopleHooks, Reach, Recipient, SendKind, SendPurpose } from '../../core/outreach.js';
 import type { Logger } from '../../log.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { InboxStore, SettingsStore } from '../../storage/ports.js';
@@ -8,7 +9,9 @@ import { ABORTED_AT_SHUTDOWN, describe, SendError } from './errors.js';
 import { Inbox, type InboxEvent, type InboxOptions } from './inbox.js';
 import { Outbound, type OutboundOptions } from './outbound.js';
 import type { Channel, ParsedMessage, PlatformAdapter } from './types.js';
+import type { ProactiveChannel } from '../../core/outreach.js';
 import { webhookRouter } from './webhook.js';
+import { reachOf } from './windows.js';
 
 const SORRY = 'Xin lỗi, tôi đang gặp sự cố nên chưa trả lời được. Bạn vui lòng thử lại sau ít phút.';
 
@@ -22,6 +25,8 @@ export interface KitDeps {
   bodyLimit: number;
   outbound?: Partial<OutboundOptions>;
   inboxOptions?: Partial<InboxOptions>;
+  /** Told when people write, block or come back; asked after each turn for messages that waited for them. */
+  people?: PeopleHooks;
 }
 
 /** Error class for metrics: what an operator would do about it. */
@@ -35,7 +40,7 @@ function errorClass(e: SendError): string {
  * A platform connector built from an adapter: durable inbox, per-user ordering, rate limit and retries,
  * button memory (typed numbers, Zalo query texts), reply windows, and the webhook route.
  */
-export class PlatformChannel<E, P> implements Channel {
+export class PlatformChannel<E, P> implements Channel, ProactiveChannel {
   readonly name: ChannelName;
   readonly router?: Router;
   private readonly outbound: Outbound;
@@ -107,14 +112,24 @@ export class PlatformChannel<E, P> implements Channel {
   /** Engine and replies for one stored message; false when shutdown cut the replies short. */
   private async handle(m: ParsedMessage, receivedAt: Date): Promise<boolean> {
     const channel = this.name;
-    this.deps.metrics?.received.inc({ channel });
+    const { people } = this.deps;
     // The platform's time bounds the reply window, also for a message replayed after a crash.
-    this.noteSeen(m.userId, Math.min(m.at ?? receivedAt.getTime(), receivedAt.getTime()));
+    const at = Math.min(m.at ?? receivedAt.getTime(), receivedAt.getTime());
+    if (m.present !== undefined) {
+      await this.safely('membership', () => people?.membership(channel, m.userId, m.present!));
+      const { text, payload, start, unsupported } = m.input;
+      if (text === undefined && !payload && !start && !unsupported) return true; // a membership change only
+    }
+    this.deps.metrics?.received.inc({ channel });
+    this.noteSeen(m.userId, at);
     // Every Telegram callback gets an answer, or the button keeps spinning.
     if (m.ack && this.adapter.acknowledge) await this.call('acknowledge', (signal) => this.adapter.acknowledge!(m.ack!, signal)).catch(() => undefined);
     const replies = await this.reply(m, receivedAt);
+    const to = m.address ?? m.userId;
     try {
-      if (replies.length) await this.deliver(m.userId, m.address ?? m.userId, replies);
+      await this.safely('seen', () => people?.seen(channel, m.userId, at, m.address === undefined ? undefined : this.adapter.storedAddress?.(m.address)));
+      if (replies.length) await this.deliver(m.userId, to, replies);
+      await this.safely('after_turn', () => people?.afterTurn(channel, m.userId, (more) => this.attempt(m.userId, to, more, 'update')));
     } catch (err) {
       if (!(err instanceof SendError)) throw err; // a bug, not a platform answer: left pending, retried once the lease runs out
       if (err.code === ABORTED_AT_SHUTDOWN) {
@@ -124,6 +139,47 @@ export class PlatformChannel<E, P> implements Channel {
       // The platform call gave up after its retries (logged and recorded): the message was handled.
     }
     return true;
+  }
+
+  /** Outreach bookkeeping never keeps a citizen from their answer: its failures are logged, not thrown (shutdown aside). */
+  private async safely(what: string, work: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      if (err instanceof SendError && err.code === ABORTED_AT_SHUTDOWN) throw err;
+      this.deps.log.error({ channel: this.name, what, err: describe(err) }, 'outreach bookkeeping failed');
+    }
+  }
+
+  /** Whether a message of this purpose may reach a person whose last interaction was at `lastSeen`. */
+  reach(lastSeen: number | undefined, purpose: SendPurpose, now = Date.now()): Reach {
+    return reachOf(this.adapter.windows, lastSeen, purpose, now);
+  }
+
+  /**
+   * Sends to a person outside a turn (broadcast, staff reply, notice) through the same queue as replies: after
+   * their pending replies, rate-limited, retried. Never throws for a platform's answer: the outcome says it.
+   */
+  async sendTo(to: Recipient, replies: Reply[], purpose: SendPurpose): Promise<Outcome> {
+    const r = this.reach(to.lastSeen, purpose);
+    if (r.when !== 'now') return r.when === 'later' ? { status: 'later', reason: 'window' } : { status: 'skipped', reason: 'outside_window' };
+    let outcome: Outcome = { status: 'failed', reason: 'not_sent', gone: false };
+    await this.outbound.inOrder(to.userId, async () => {
+      outcome = await this.attempt(to.userId, to.address ?? to.userId, replies, r.kind ?? 'update');
+    });
+    return outcome;
+  }
+
+  /** Delivers the replies and reports how it went (a shutdown mid-way still throws, so the caller can stop). */
+  private async attempt(userId: string, to: unknown, replies: Reply[], kind: SendKind): Promise<Outcome> {
+    try {
+      await this.deliver(userId, to, replies, kind);
+      return { status: 'sent' };
+    } catch (err) {
+      if (!(err instanceof SendError) || err.code === ABORTED_AT_SHUTDOWN) throw err;
+      if (err.later) return { status: 'later', reason: String(err.code) };
+      return { status: 'failed', reason: String(err.code), gone: err.gone };
+    }
   }
 
   private async reply(m: ParsedMessage, receivedAt: Date): Promise<Reply[]> {
@@ -139,7 +195,7 @@ export class PlatformChannel<E, P> implements Channel {
     }
   }
 
-  private async deliver(userId: string, to: unknown, replies: Reply[]): Promise<void> {
+  private async deliver(userId: string, to: unknown, replies: Reply[], kind?: SendKind): Promise<void> {
     let numbered: Button[] | undefined;
     const queries: [string, string][] = [];
     for (const reply of replies) {
@@ -147,15 +203,16 @@ export class PlatformChannel<E, P> implements Channel {
       numbered = rendered.numbered;
       queries.push(...(rendered.queries ?? []));
       for (const part of rendered.parts) {
-        if (!this.withinWindow(userId)) return;
-        await this.call(this.adapter.sendMethod, (signal) => this.adapter.send(to, part, signal));
+        // Out-of-turn sends were checked against the stored last interaction before they were queued.
+        if (!kind && !this.withinWindow(userId)) return;
+        await this.call(this.adapter.sendMethod, (signal) => this.adapter.send(to, part, signal, kind ?? 'response'));
       }
     }
     this.memory.offer(userId, { numbered, queries });
   }
 
   private withinWindow(userId: string): boolean {
-    const windowMs = this.adapter.replyWindowMs;
+    const windowMs = this.adapter.windows?.automated;
     if (!windowMs || Date.now() - (this.lastSeen.get(userId) ?? 0) <= windowMs) return true;
     this.deps.log.warn({ channel: this.name, reason: 'reply_window' }, 'response dropped: outside the platform messaging window');
     this.deps.metrics?.sent.inc({ channel: this.name, kind: 'reply', outcome: 'outside_window' });

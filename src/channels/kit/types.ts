@@ -1,6 +1,8 @@
 import type { Router } from 'express';
 import type { Button, ChannelName, Inbound, Reply } from '../../core/messages.js';
+import type { SendKind } from '../../core/outreach.js';
 import type { SendError } from './errors.js';
+import type { Windows } from './windows.js';
 
 /** A connector as the server sees it: webhook routes, and background work started once the server listens. */
 export interface Channel {
@@ -29,6 +31,8 @@ export interface ParsedMessage {
   ack?: string;
   /** When the user acted, per the platform (epoch ms), for messaging windows. */
   at?: number;
+  /** The platform says the person blocked or left the bot (false), or came back (true); with an empty input, nothing to answer. */
+  present?: boolean;
 }
 
 /** A reply rendered for one platform: the parts to send, and what its buttons became. */
@@ -85,12 +89,14 @@ export interface PlatformAdapter<E = unknown, P = unknown> {
   readonly rate: { perSecond: number; burst: number };
   /** The send call's name in logs and metrics. */
   readonly sendMethod: string;
-  /** How long after the user's last message replies are allowed (Messenger: 24 h); unlimited when absent. */
-  readonly replyWindowMs?: number;
+  /** How long after the person's last interaction messages are allowed (Messenger, Zalo); unlimited when absent. */
+  readonly windows?: Windows;
   parse(event: E): ParsedMessage | undefined;
   render(reply: Reply): Rendered<P>;
-  /** One platform call delivering one part; throws anything on failure (classified by `classify`). */
-  send(to: unknown, part: P, signal: AbortSignal): Promise<void>;
+  /** One platform call delivering one part; throws anything on failure (classified by `classify`). `kind` labels it (Messenger). */
+  send(to: unknown, part: P, signal: AbortSignal, kind?: SendKind): Promise<void>;
+  /** The part of a reply address worth storing to message the person later (Bot Framework: the conversation reference). */
+  storedAddress?(address: unknown): unknown;
   /** Turns a failed call's error into a SendError (retryable or not, wait, person gone). */
   classify(error: unknown): SendError;
   acknowledge?(ack: string, signal: AbortSignal): Promise<void>;

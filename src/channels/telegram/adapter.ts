@@ -6,7 +6,7 @@ import { sleep } from '../kit/outbound.js';
 import type { Reply } from '../../core/messages.js';
 import type { AdapterContext, PlatformAdapter, Refusal, Rendered, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
-import { groupCallbackId, isUpdate, parseTelegram, type TgUpdate } from './parse.js';
+import { groupCallbackId, isUpdate, parseTelegram, TELEGRAM_ALLOWED_UPDATES, type TgUpdate } from './parse.js';
 import { renderTelegram, TELEGRAM_TEXT_LIMIT, type TgPart } from './render.js';
 
 export interface TelegramOptions {
@@ -44,7 +44,8 @@ class StoreError extends Error {
 /** Telegram Bot API through Telegraf's client; webhook with a secret, long polling without. */
 export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
   readonly name = 'telegram' as const;
-  readonly rate = { perSecond: 25, burst: 30 };
+  // 25 a second sustained; a small burst keeps any one second under Telegram's ~30 messages/s for bulk sending.
+  readonly rate = { perSecond: 25, burst: 5 };
   readonly sendMethod = 'sendMessage';
   readonly parse = parseTelegram;
   readonly classify = classifyTelegram;
@@ -93,6 +94,11 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
   private screen(update: TgUpdate): void {
     const id = groupCallbackId(update);
     if (id && this.ctx) void this.ctx.call('answerCallbackQuery', (signal) => this.acknowledge(id, signal)).catch(() => undefined);
+    // Added to a group: its id is what STAFF_TELEGRAM_CHAT_ID needs (a group's id is not a citizen's).
+    const m = update.my_chat_member;
+    if (m?.chat && m.chat.type !== 'private' && (m.new_chat_member?.status === 'member' || m.new_chat_member?.status === 'administrator')) {
+      this.o.log.info({ channel: 'telegram', groupId: String(m.chat.id) }, 'the bot was added to a group; its id may serve as STAFF_TELEGRAM_CHAT_ID');
+    }
   }
 
   private webhookSpec(secret: string): WebhookSpec<TgUpdate> {
@@ -142,7 +148,7 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
     const timeout = this.o.pollTimeoutSec ?? 50;
     // The long poll's own deadline guards against a connection that silently hangs.
     const limit = deadline((timeout + 15) * 1000, this.polling.signal);
-    const updates = await this.api('getUpdates', { timeout, offset, allowed_updates: ['message', 'callback_query'] }, limit.signal).finally(() => limit.clear());
+    const updates = await this.api('getUpdates', { timeout, offset, allowed_updates: TELEGRAM_ALLOWED_UPDATES }, limit.signal).finally(() => limit.clear());
     for (const u of updates as unknown[]) {
       if (!isUpdate(u)) continue;
       this.screen(u);

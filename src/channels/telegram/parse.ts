@@ -4,7 +4,12 @@ interface TgUser { id: number }
 interface TgChat { id: number; type: string }
 interface TgMessage { message_id: number; chat: TgChat; from?: TgUser; text?: string }
 interface TgCallbackQuery { id: string; from?: TgUser; message?: TgMessage; data?: string }
-export interface TgUpdate { update_id: number; message?: TgMessage; callback_query?: TgCallbackQuery }
+interface TgChatMember { status?: string }
+interface TgMemberUpdate { chat?: TgChat; date?: number; new_chat_member?: TgChatMember }
+export interface TgUpdate { update_id: number; message?: TgMessage; callback_query?: TgCallbackQuery; my_chat_member?: TgMemberUpdate }
+
+/** The updates the bot asks Telegram for (webhook and long polling alike). */
+export const TELEGRAM_ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'];
 
 export function isUpdate(v: unknown): v is TgUpdate {
   return !!v && typeof v === 'object' && Number.isSafeInteger((v as TgUpdate).update_id);
@@ -33,6 +38,7 @@ export function parseTelegram(update: TgUpdate): ParsedMessage | undefined {
     const text = typeof message.text === 'string' ? normaliseCommand(message.text) : undefined;
     return { userId, messageId, input: text !== undefined ? { text } : { unsupported: true } };
   }
+  if (update.my_chat_member) return memberChange(update.my_chat_member, messageId);
   if (cq && typeof cq.id === 'string') {
     const chat = cq.message?.chat;
     if (chat && !isPrivate(chat)) return undefined;
@@ -47,4 +53,12 @@ export function parseTelegram(update: TgUpdate): ParsedMessage | undefined {
 export function groupCallbackId(update: TgUpdate): string | undefined {
   const cq = update.callback_query;
   return cq && typeof cq.id === 'string' && cq.message?.chat && !isPrivate(cq.message.chat) ? cq.id : undefined;
+}
+
+/** A private chat's `my_chat_member`: "kicked" means the person blocked the bot, "member" that they unblocked it. */
+function memberChange(u: TgMemberUpdate, messageId: string): ParsedMessage | undefined {
+  const userId = idOf(u.chat);
+  const status = u.new_chat_member?.status;
+  if (!isPrivate(u.chat) || !userId || (status !== 'kicked' && status !== 'member')) return undefined;
+  return { userId, messageId, input: {}, present: status === 'member', ...(typeof u.date === 'number' ? { at: u.date * 1000 } : {}) };
 }

@@ -6,6 +6,7 @@ import { describe, parseRetryAfter, PlatformHttpError, SendError } from '../kit/
 import type { Reply } from '../../core/messages.js';
 import type { AdapterContext, PlatformAdapter, Refusal, Rendered, WebhookRequest, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
+import { DAY_MS, HOUR_MS, type Windows } from '../kit/windows.js';
 import { parseZalo, type ZaloEvent } from './parse.js';
 import { renderZalo, ZALO_TEXT_LIMIT, type ZaloPart } from './render.js';
 import { ZaloTokens } from './tokens.js';
@@ -25,6 +26,8 @@ export interface ZaloOptions {
   refreshBeforeMs?: number;
   settings: SettingsStore;
   log: Logger;
+  /** The operator pays for consultation messages 48 h–7 days after the last interaction: broadcasts may use them. */
+  paidSending?: boolean;
 }
 
 /** An error code in a Zalo API answer (HTTP 200 with `error` ≠ 0). */
@@ -38,10 +41,15 @@ const TOKEN_REJECTED = new Set([-216, -220]);
 const RATE_LIMITED = -32;
 // Not a follower any more, blocked this kind of message, inactive over 45 days: treated as unsubscribed.
 const GONE = new Set([-213, -244, -227]);
+// No interaction in the last 7 days: not sendable now, fine after the person's next message.
+const OUTSIDE_WINDOW = new Set([-230, -232]);
+/** Consultation messages: within 7 days of the last interaction, free for the first 48 h. */
+const FREE_MS = 48 * HOUR_MS;
+const CS_WINDOW_MS = 7 * DAY_MS;
 
 export function classifyZalo(e: unknown): SendError {
   if (e instanceof SendError) return e;
-  if (e instanceof ZaloApiError) return new SendError(e.code, e.code === RATE_LIMITED, undefined, GONE.has(e.code));
+  if (e instanceof ZaloApiError) return new SendError(e.code, e.code === RATE_LIMITED, undefined, GONE.has(e.code), OUTSIDE_WINDOW.has(e.code));
   if (e instanceof PlatformHttpError) {
     const retryable = e.status === 429 || e.status >= 500;
     return new SendError(e.status, retryable, retryable ? parseRetryAfter(e.headers['retry-after']) : undefined);
@@ -57,12 +65,15 @@ export class ZaloAdapter implements PlatformAdapter<ZaloEvent, ZaloPart> {
   readonly parse = parseZalo;
   readonly classify = classifyZalo;
   readonly webhook: WebhookSpec<ZaloEvent>;
+  readonly windows: Windows;
   private readonly http: AxiosInstance;
   private readonly tokens: ZaloTokens;
   private timer?: NodeJS.Timeout;
 
   constructor(private o: ZaloOptions) {
     this.http = axios.create({ timeout: o.timeoutMs ?? 10_000, validateStatus: () => true });
+    // Staff replies may use the whole 7 days (a person is waiting for an answer); automated ones stay free unless paid sending is on.
+    this.windows = { automated: o.paidSending ? CS_WINDOW_MS : FREE_MS, human: CS_WINDOW_MS, free: FREE_MS };
     this.tokens = new ZaloTokens({ settings: o.settings, log: o.log, http: this.http }, {
       appId: o.appId, appSecret: o.appSecret, oauthUrl: o.oauthUrl, envAccess: o.accessToken, envRefresh: o.refreshToken,
     });

@@ -10,14 +10,18 @@ export interface ZaloEvent {
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
-/** A follow (greeted as a start) or a message from a person; undefined for unfollows, echoes, receipts, seen... */
+/** A follow (greeted as a start), an unfollow (the person left), or a message from a person; undefined for echoes, receipts, seen... */
 export function parseZalo(ev: ZaloEvent): ParsedMessage | undefined {
   const name = str(ev.event_name) ?? '';
   const ts = typeof ev.timestamp === 'string' || typeof ev.timestamp === 'number' ? String(ev.timestamp) : '';
   const at = Number(ts) > 0 ? Number(ts) : undefined;
   if (name === 'follow') {
     const userId = str(ev.follower?.id);
-    return userId ? { userId, messageId: `follow:${userId}:${ts}`, at, input: { start: true } } : undefined;
+    return userId ? { userId, messageId: `follow:${userId}:${ts}`, at, input: { start: true }, present: true } : undefined;
+  }
+  if (name === 'unfollow') {
+    const userId = str(ev.follower?.id);
+    return userId ? { userId, messageId: `unfollow:${userId}:${ts}`, input: {}, present: false } : undefined;
   }
   if (!name.startsWith('user_send_')) return undefined;
   const userId = str(ev.sender?.id);

@@ -52,6 +52,16 @@ export class SqlParticipation implements ParticipationStore {
       // Keep the anonymous count of what happened, drop who did it.
       ['UPDATE events SET user_key = NULL, organisation = NULL, unit = NULL, attempt_id = NULL WHERE user_key = ?', [userKey]],
       ['UPDATE completion_codes SET user_key = NULL, attempt_id = NULL WHERE user_key = ?', [userKey]],
+      // Outreach: the opt-in and the raw id go; conversations with staff lose their words and who they were with,
+      // announcements' delivery rows only who received them (the counts stay).
+      ['DELETE FROM subscriptions WHERE user_key = ?', [userKey]],
+      ['DELETE FROM contacts WHERE user_key = ?', [userKey]],
+      ['DELETE FROM handoff_messages WHERE handoff_id IN (SELECT id FROM handoffs WHERE user_key = ?)', [userKey]],
+      [`UPDATE handoffs SET user_key = NULL, organisation = NULL, unit = NULL, back_notified = 1,
+        closed_reason = CASE WHEN status = 'closed' THEN closed_reason ELSE 'deleted' END, status = 'closed',
+        closed_at = COALESCE(closed_at, CAST(? AS BIGINT)) WHERE user_key = ?`, [Date.now(), userKey]],
+      [`UPDATE deliveries SET status = CASE WHEN status IN ('pending', 'later') THEN 'skipped' ELSE status END,
+        reason = CASE WHEN status IN ('pending', 'later') THEN 'deleted' ELSE reason END, user_key = NULL WHERE user_key = ?`, [userKey]],
     ]);
     return counts.reduce((a, b) => a + b, 0);
   }

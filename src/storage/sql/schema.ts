@@ -31,4 +31,27 @@ export const MIGRATIONS: string[] = [
   // Why an answer did not help (one tap, no free text), by the article it came from: for staff.
   `CREATE TABLE feedback_reasons (id {id}, at {bigint} NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL);
    CREATE INDEX feedback_reasons_at ON feedback_reasons (at);`,
+  // Outreach: contacts (the raw id, only while someone subscribes or talks to staff), subscriptions, announcements with
+  // one leased delivery row per recipient, and conversations handed to staff. Keyed by the pseudonymous user key.
+  `CREATE TABLE contacts (user_key TEXT PRIMARY KEY, channel TEXT NOT NULL, user_id TEXT NOT NULL, address TEXT, last_seen {bigint} NOT NULL);
+   CREATE TABLE subscriptions (user_key TEXT PRIMARY KEY, channel TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('active', 'unsubscribed', 'gone')), consent_at {bigint} NOT NULL, changed_at {bigint} NOT NULL, reason TEXT);
+   CREATE INDEX subscriptions_status ON subscriptions (status, channel);
+   CREATE TABLE broadcasts (id TEXT PRIMARY KEY, created_at {bigint} NOT NULL, created_by TEXT NOT NULL, text TEXT NOT NULL, buttons TEXT NOT NULL,
+     channel TEXT, organisation TEXT, unit TEXT, status TEXT NOT NULL, sent_at {bigint}, finished_at {bigint});
+   CREATE TABLE deliveries (id {id}, broadcast_id TEXT NOT NULL, user_key TEXT, channel TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'later', 'skipped')), reason TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0, leased_until {bigint} NOT NULL DEFAULT 0, updated_at {bigint} NOT NULL);
+   CREATE UNIQUE INDEX deliveries_recipient ON deliveries (broadcast_id, user_key);
+   CREATE INDEX deliveries_status ON deliveries (broadcast_id, status, id);
+   CREATE INDEX deliveries_person ON deliveries (user_key, status);
+   CREATE TABLE handoffs (id TEXT PRIMARY KEY, user_key TEXT, channel TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('waiting', 'open', 'closed')),
+     organisation TEXT, unit TEXT, requested_at {bigint} NOT NULL, answered_at {bigint}, closed_at {bigint}, closed_reason TEXT,
+     last_message_at {bigint} NOT NULL, back_notified INTEGER NOT NULL DEFAULT 0);
+   CREATE INDEX handoffs_status ON handoffs (status, requested_at);
+   CREATE INDEX handoffs_person ON handoffs (user_key, status);
+   CREATE UNIQUE INDEX handoffs_one_active ON handoffs (user_key) WHERE status <> 'closed';
+   CREATE TABLE handoff_messages (id {id}, handoff_id TEXT NOT NULL, sender TEXT NOT NULL, author TEXT, text TEXT NOT NULL, at {bigint} NOT NULL,
+     delivered INTEGER NOT NULL DEFAULT 1);
+   CREATE INDEX handoff_messages_conversation ON handoff_messages (handoff_id, id);`,
 ];

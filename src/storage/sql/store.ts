@@ -6,6 +6,9 @@ import { SqlInbox } from './inbox.js';
 import { SqlParticipation } from './participation.js';
 import { SqlSettings } from './settings.js';
 import { SqlStaff } from './staff.js';
+import { SqlSubscriptions } from './subscriptions.js';
+import { SqlBroadcasts } from './broadcasts.js';
+import { SqlHandoffs } from './handoffs.js';
 
 /** Every storage port over one SQL driver. */
 export function sqlStore(db: SqlDriver): Store {
@@ -16,6 +19,7 @@ export function sqlStore(db: SqlDriver): Store {
     participation: new SqlParticipation(db),
     staff: new SqlStaff(db),
     settings: new SqlSettings(db),
+    outreach: { subscriptions: new SqlSubscriptions(db), broadcasts: new SqlBroadcasts(db), handoffs: new SqlHandoffs(db) },
     migrate: () => db.migrate(MIGRATIONS.map((m) => ddl(db, m))),
     ping: () => db.ping(),
     close: () => db.close(),
