@@ -23,6 +23,7 @@ import { MemoryRateLimiter, RedisRateLimiter } from './scale/rate-limit.js';
 import { connectRedis } from './scale/redis.js';
 import { createAdminRouter } from './admin/index.js';
 import { Metrics } from './ops/metrics.js';
+import { announceStart } from './ops/announce.js';
 
 export interface App {
   url: string;
@@ -71,7 +72,7 @@ export async function startApp(
   const { server, url } = await listen(app, config);
   for (const c of channels) await c.start?.();
   ready = true;
-  log.info({ url, storage: store.kind, channels: channels.map((c) => c.name) }, 'listening');
+  await announceStart(log, { url, config, staff: store.staff, storage: store.kind, channels: channels.map((c) => c.name) });
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
