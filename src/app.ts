@@ -24,6 +24,7 @@ import { connectRedis } from './scale/redis.js';
 import { createAdminRouter } from './admin/index.js';
 import { Metrics } from './ops/metrics.js';
 import { announceStart } from './ops/announce.js';
+import { RetentionJob } from './ops/retention.js';
 
 export interface App {
   url: string;
@@ -43,13 +44,18 @@ export async function startApp(
   const directory = Directory.load(config.knowledgeDir);
   const store = await openStore(config);
   await store.migrate();
-  const recorder = new Participation(store.participation, await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET));
   const metrics = new Metrics();
+  const recorder = new Participation(store.participation, await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET), {
+    unanswered: () => metrics.unanswered.inc(),
+  });
+  await store.conversations.rekeyLegacy((id) => recorder.legacyKey(id));
+  metrics.watchInbox(() => store.inbox.countPending());
+  const retention = new RetentionJob(store.retention, { days: config.RETENTION_DAYS, log, metrics });
 
   let ready = false;
   const answerer = await createAnswerer(config, log);
   const activities: Activity[] = [
-    new ProfileActivity({ dialog, store: store.participation, recorder, directory }),
+    new ProfileActivity({ dialog, store: store.participation, recorder, directory, retentionDays: config.RETENTION_DAYS }),
     new QuizActivity(quizzes, { dialog, store: store.participation, recorder, passRatio: config.QUIZ_PASS_RATIO }),
   ];
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
@@ -60,18 +66,22 @@ export async function startApp(
     trace: (fields, msg) => log.debug(fields, msg),
   });
 
-  const channels: Channel[] = [createWebChat(engine, config, rateLimiter)];
+  const channels: Channel[] = [createWebChat({
+    engine, config, limiter: rateLimiter, observe: (seconds, replies) => metrics.observeWebReply(seconds, replies),
+    known: async (userId) => (await store.conversations.getState(recorder.userKey('web', userId))) !== undefined,
+  })];
   channels.push(...createPlatformChannels({ config, engine, store, log, metrics }, options.channels));
   const { app } = createHttpServer({
     config, log, channels, metrics,
     isReady: async () => ready && (await store.ping().then(() => true, () => false)),
     publicDir: fileURLToPath(new URL('../public', import.meta.url)),
-    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log })],
+    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log, limiter: rateLimiter })],
   });
 
   const { server, url } = await listen(app, config);
   for (const c of channels) await c.start?.();
   ready = true;
+  retention.start();
   await announceStart(log, { url, config, staff: store.staff, storage: store.kind, channels: channels.map((c) => c.name) });
 
   let stopping: Promise<void> | undefined;
@@ -79,6 +89,7 @@ export async function startApp(
     ready = false;
     await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
     for (const c of channels) await c.stop?.();
+    await retention.stop();
     await engine.drain();
     await redis?.quit().catch(() => undefined);
     await store.close();

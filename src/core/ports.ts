@@ -45,8 +45,8 @@ export interface Recorder {
   /** Stable per person, meaningless outside this deployment. */
   userKey(channel: ChannelName, userId: string): string;
   record(turn: Pick<Turn, 'inbound' | 'userKey'>, type: EventType, details?: EventDetails): Promise<void>;
-  /** Keeps an unanswered question for staff (personal data masked by the recorder). */
-  unanswered(channel: ChannelName, question: string, at: Date): Promise<void>;
+  /** Keeps an unanswered question for staff (personal data masked), linked to the person's key so it can be erased. */
+  unanswered(turn: Pick<Turn, 'inbound' | 'userKey'>, question: string): Promise<void>;
 }
 
 /** Conversation state by session id. */
@@ -100,6 +100,8 @@ export interface Turn {
   userKey: string;
   state: ConversationState;
   replies: Reply[];
+  /** Set by an activity that erased the person's data: the engine then does not save the state again. */
+  forgotten?: boolean;
 }
 
 /** A multi-step activity (quiz, registration) plugged into the engine. */

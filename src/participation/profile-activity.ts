@@ -28,7 +28,7 @@ export class ProfileActivity implements Activity {
   readonly prefix = profilePayloads.prefix;
   readonly actions = ['register.start', 'data.show', 'data.delete'] as const;
 
-  constructor(private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory }) {}
+  constructor(private deps: { dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory; retentionDays: number }) {}
 
   awaitsText(state: ConversationState): boolean {
     return Boolean(modeOf(state));
@@ -41,7 +41,10 @@ export class ProfileActivity implements Activity {
   async run(turn: Turn, action: string): Promise<void> {
     const { dialog, store } = this.deps;
     const profile = await store.getProfile(turn.userKey);
-    if (!profile && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
+    // Erasure is offered to everyone: people who never registered still have a conversation and questions kept.
+    if (!profile && action === 'data.show') {
+      return void turn.replies.push({ text: dialog.text('data.none', { days: this.deps.retentionDays }), buttons: dialog.menuButtons() });
+    }
     if (action === 'data.show') {
       const notSet = dialog.text('data.not_set');
       turn.replies.push({
@@ -162,7 +165,8 @@ export class ProfileActivity implements Activity {
 
   private async delete(turn: Turn): Promise<void> {
     delete turn.state.profile;
-    await this.deps.store.deletePersonalData(turn.userKey);
+    await this.deps.store.deletePersonalData({ userKey: turn.userKey, channel: turn.inbound.channel, userId: turn.inbound.userId });
+    turn.forgotten = true;
     turn.replies.push({ text: this.deps.dialog.text('data.deleted'), buttons: this.deps.dialog.menuButtons() });
   }
 

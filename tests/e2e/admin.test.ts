@@ -40,7 +40,7 @@ beforeAll(async () => {
   const side = sqliteStore(path.join(t.dataDir, 'bot.sqlite'));
   for (const e of events()) await side.participation.recordEvent(e);
   await side.staff.saveStaffUser({ username: 'canbo', passwordHash: await hashPassword('mat-khau-can-bo-1'), role: 'admin' });
-  await side.participation.recordUnanswered('web', 'lịch tiêm phòng cho trâu bò', new Date('2025-05-04T03:00:00Z'));
+  await side.participation.recordUnanswered('web', 'lịch tiêm phòng cho trâu bò', new Date('2025-05-04T03:00:00Z'), 'k-e2e');
   await side.close();
   browser = await launchBrowser();
 });

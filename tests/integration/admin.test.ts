@@ -102,7 +102,7 @@ beforeAll(async () => {
   await side.staff.saveStaffUser({ username: 'viewer.nd', passwordHash: await hashPassword('mat-khau-viewer-1'), role: 'viewer', organisation: NONG_DAN });
   await side.staff.saveStaffUser({ username: 'brute', passwordHash: await hashPassword('mat-khau-dung-123'), role: 'admin' });
   await side.participation.saveCompletionCode({ code: 'BDHVS-TEST-2345', quizId: 'vneid', score: 9, total: 10, at: vn('2025-03-10T08:08:00'), userKey: k1 });
-  await side.participation.recordUnanswered('web', 'giá lúa hôm nay bao nhiêu', vn('2025-03-20T09:05:00'));
+  await side.participation.recordUnanswered('web', 'giá lúa hôm nay bao nhiêu', vn('2025-03-20T09:05:00'), 'k-seed');
 
   // Real traffic through the chat API, including a person who registers with consent.
   await t.chat(RAW_USER_ID, { payload: 'START' });

@@ -145,7 +145,7 @@ describe.each(stores)('%s storage', (_name, open, raw) => {
   it('deletes personal data but keeps anonymous counts', async () => {
     await s.participation.saveProfile({ userKey: 'k1', channel: 'web', consentAt: new Date(), organisation: 'Hội Nông dân', unit: 'Mường Kim' });
     expect((await s.participation.getProfile('k1'))?.unit).toBe('Mường Kim');
-    expect(await s.participation.deletePersonalData('k1')).toBeGreaterThan(5);
+    expect(await s.participation.deletePersonalData({ userKey: 'k1', channel: 'web', userId: 'web-k1' })).toBeGreaterThan(5);
     expect(await s.participation.getProfile('k1')).toBeUndefined();
     expect(await s.participation.countEvents({})).toBe(25);
     expect(await s.participation.countEvents({ organisation: 'Hội Nông dân' })).toBe(0);
@@ -171,7 +171,7 @@ describe.each(stores)('%s storage', (_name, open, raw) => {
     expect(await s.staff.getStaffSession('t1')).toBeUndefined();
     await s.staff.logAudit('lan', 'export', 'xlsx');
     expect((await s.staff.listAudit(5))[0]).toMatchObject({ actor: 'lan', action: 'export' });
-    await s.participation.recordUnanswered('web', 'giá vàng', new Date());
+    await s.participation.recordUnanswered('web', 'giá vàng', new Date(), 'k2');
     expect((await s.participation.listUnanswered(1))[0]?.text).toBe('giá vàng');
     await s.close();
   });

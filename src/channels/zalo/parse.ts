@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { ParsedMessage } from '../kit/types.js';
 
 export interface ZaloEvent {
@@ -17,7 +18,8 @@ export function parseZalo(ev: ZaloEvent): ParsedMessage | undefined {
   const at = Number(ts) > 0 ? Number(ts) : undefined;
   if (name === 'follow') {
     const userId = str(ev.follower?.id);
-    return userId ? { userId, messageId: `follow:${userId}:${ts}`, at, input: { start: true } } : undefined;
+    // The inbox keeps message ids after handling (to recognise redeliveries): never the person's id in clear.
+    return userId ? { userId, messageId: `follow:${crypto.createHash('sha256').update(`${userId}:${ts}`).digest('base64url').slice(0, 32)}`, at, input: { start: true } } : undefined;
   }
   if (!name.startsWith('user_send_')) return undefined;
   const userId = str(ev.sender?.id);

@@ -1,6 +1,6 @@
 import type { ChannelName } from '../../core/messages.js';
 import type { ParticipationStore } from '../ports.js';
-import type { CompletionCode, EventFilter, ParticipationEvent, Profile, StoredEvent, UnansweredQuestion } from '../types.js';
+import type { CompletionCode, EventFilter, ParticipationEvent, Person, Profile, StoredEvent, UnansweredQuestion } from '../types.js';
 import { num, numOrNull, type SqlDriver } from './driver.js';
 
 interface EventRow {
@@ -44,12 +44,17 @@ export class SqlParticipation implements ParticipationStore {
     [p.userKey, p.channel, p.consentAt.getTime(), p.organisation ?? null, p.unit ?? null]);
   }
 
-  async deletePersonalData(userKey: string): Promise<number> {
+  async deletePersonalData(person: Person): Promise<number> {
+    const { userKey } = person;
     const counts = await this.db.batch([
       ['DELETE FROM profiles WHERE user_key = ?', [userKey]],
       // Keep the anonymous count of what happened, drop who did it.
       ['UPDATE events SET user_key = NULL, organisation = NULL, unit = NULL WHERE user_key = ?', [userKey]],
       ['UPDATE completion_codes SET user_key = NULL WHERE user_key = ?', [userKey]],
+      ['DELETE FROM unanswered WHERE user_key = ?', [userKey]],
+      ['DELETE FROM conversation_state WHERE session_id = ?', [userKey]],
+      // Messages not handled yet keep the platform's id and the event until done: drop both now.
+      [`UPDATE inbox SET user_id = '', event = '' WHERE channel = ? AND user_id = ? AND status = 'pending'`, [person.channel, person.userId]],
     ]);
     return counts.reduce((a, b) => a + b, 0);
   }
@@ -77,12 +82,12 @@ export class SqlParticipation implements ParticipationStore {
     return num(r!.n);
   }
 
-  async recordUnanswered(channel: ChannelName, text: string, at: Date): Promise<void> {
-    await this.db.run('INSERT INTO unanswered (at, channel, text) VALUES (?, ?, ?)', [at.getTime(), channel, text]);
+  async recordUnanswered(channel: ChannelName, text: string, at: Date, userKey: string): Promise<void> {
+    await this.db.run('INSERT INTO unanswered (at, channel, text, user_key) VALUES (?, ?, ?, ?)', [at.getTime(), channel, text, userKey]);
   }
 
   async listUnanswered(limit: number): Promise<UnansweredQuestion[]> {
-    const rows = await this.db.query<{ id: unknown; at: unknown; channel: string; text: string }>('SELECT * FROM unanswered ORDER BY id DESC LIMIT ?', [limit]);
+    const rows = await this.db.query<{ id: unknown; at: unknown; channel: string; text: string }>('SELECT id, at, channel, text FROM unanswered ORDER BY id DESC LIMIT ?', [limit]);
     return rows.map((r) => ({ id: num(r.id), at: new Date(num(r.at)), channel: r.channel as ChannelName, text: r.text }));
   }
 

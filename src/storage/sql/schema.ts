@@ -22,4 +22,13 @@ export const MIGRATIONS: string[] = [
      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')), received_at {bigint} NOT NULL,
      attempts INTEGER NOT NULL DEFAULT 0, leased_until {bigint} NOT NULL DEFAULT 0, PRIMARY KEY (channel, message_id));
    CREATE INDEX inbox_pending ON inbox (channel, received_at) WHERE status = 'pending';`,
+  // Privacy: unanswered texts linked to the pseudonymous key (erasable with the person's data); indexes for
+  // erasure (pending inbox rows by platform id, staff sessions by account) and for the retention purge.
+  `ALTER TABLE unanswered ADD COLUMN user_key TEXT;
+   CREATE INDEX unanswered_user ON unanswered (user_key);
+   CREATE INDEX unanswered_at ON unanswered (at);
+   CREATE INDEX conversation_state_updated ON conversation_state (updated_at);
+   CREATE INDEX inbox_received ON inbox (received_at);
+   CREATE INDEX inbox_pending_user ON inbox (channel, user_id) WHERE status = 'pending';
+   CREATE INDEX staff_sessions_user ON staff_sessions (username);`,
 ];

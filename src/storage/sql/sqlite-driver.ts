@@ -15,6 +15,8 @@ export class SqliteDriver implements SqlDriver {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Erased personal data is overwritten in the file, not left in free pages.
+    this.db.pragma('secure_delete = ON');
   }
 
   now(): string {
