@@ -15,11 +15,12 @@ import { createAnswerer } from './retrieval/index.js';
 import { Flows } from './dialog/flows.js';
 import { Participation, pseudonymSecret } from './participation/recorder.js';
 import { openStore } from './storage/index.js';
+import type { Store } from './storage/ports.js';
 import { createWebChat } from './channels/webchat.js';
 import { createPlatformChannels, type Channel, type PlatformChannelOptions } from './channels/index.js';
 import { createHttpServer } from './http/server.js';
 import { localLock, RedisSessionLock } from './scale/session-lock.js';
-import { MemoryRateLimiter, RedisRateLimiter } from './scale/rate-limit.js';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './scale/rate-limit.js';
 import { connectRedis } from './scale/redis.js';
 import { createAdminRouter } from './admin/index.js';
 import { Metrics } from './ops/metrics.js';
@@ -66,10 +67,7 @@ export async function startApp(
     trace: (fields, msg) => log.debug(fields, msg),
   });
 
-  const channels: Channel[] = [createWebChat({
-    engine, config, limiter: rateLimiter, observe: (seconds, replies) => metrics.observeWebReply(seconds, replies),
-    known: async (userId) => (await store.conversations.getState(recorder.userKey('web', userId))) !== undefined,
-  })];
+  const channels: Channel[] = [webChat({ engine, config, limiter: rateLimiter, store, recorder, metrics })];
   channels.push(...createPlatformChannels({ config, engine, store, log, metrics }, options.channels));
   const { app } = createHttpServer({
     config, log, channels, metrics,
@@ -96,6 +94,13 @@ export async function startApp(
     log.info('stopped');
   })());
   return { url, server, log, metrics, stop };
+}
+
+function webChat(o: { engine: Engine; config: Config; limiter: RateLimiter; store: Store; recorder: Participation; metrics: Metrics }): Channel {
+  return createWebChat({
+    engine: o.engine, config: o.config, limiter: o.limiter, observe: (seconds, replies) => o.metrics.observeWebReply(seconds, replies),
+    known: async (userId) => (await o.store.conversations.getState(o.recorder.userKey('web', userId))) !== undefined,
+  });
 }
 
 async function listen(app: Express, config: Config): Promise<{ server: Server; url: string }> {

@@ -110,6 +110,9 @@ const schema = z.object({
   PSEUDONYM_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
 });
 
+/** Every setting's name (the .env.example and README tables list exactly these). */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
 export type Config = z.infer<typeof schema> & { dataDir: string; knowledgeDir: string; flowsDir: string };
 
 export class ConfigError extends Error {}
