@@ -207,6 +207,7 @@
   function renderNumbers(s) {
     const t = s.totals;
     setCard('card-reached', fmt(t.reached));
+    setCard('card-web-sessions', fmt(t.webSessions));
     setCard('card-answered', fmt(t.answered));
     setCard('card-unanswered', fmt(t.unanswered));
     setCard('card-completed', fmt(t.quizCompleted));
@@ -230,7 +231,9 @@
     const orgs = s.byOrganisation.filter((o) => o.registered);
     barChart($('chart-orgs'), orgs.map((o) => ({ label: o.organisation, value: o.participants })), 'Người tham gia theo tổ chức');
 
-    barChart($('chart-channels'), s.byChannel.map((c) => ({ label: c.label, value: c.reached })), 'Người được tiếp cận theo kênh');
+    // The web bar is sessions, not people (see the card "Phiên trò chuyện trên web").
+    barChart($('chart-channels'), s.byChannel.map((c) => ({ label: c.channel === 'web' ? `${c.label} (phiên)` : c.label, value: c.reached + (c.webSessions || 0) })),
+      'Người được tiếp cận theo kênh');
 
     const active = s.byUnit.filter((u) => u.unit && u.participants > 0).sort((a, b) => b.participants - a.participants);
     const idle = s.byUnit.filter((u) => u.unit && u.participants === 0).length;
@@ -250,6 +253,7 @@
   const COLUMNS = [
     ['participants', 'Người tham gia (đã đăng ký)'],
     ['reached', 'Người được tiếp cận'],
+    ['webSessions', 'Phiên web'],
     ['answered', 'Câu hỏi đã trả lời'],
     ['unanswered', 'Câu hỏi chưa trả lời'],
     ['quizCompleted', 'Bài kiểm tra hoàn thành'],

@@ -64,6 +64,7 @@ function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: Stats
   }
   const extra: [string, string | number][] = [
     ['Người được tiếp cận', report.totals.reached],
+    ['Phiên trò chuyện trên web', report.totals.webSessions],
     ['Đánh giá câu trả lời', `${report.totals.feedbackHelpful} hữu ích, ${report.totals.feedbackUnhelpful} chưa hữu ích`],
     ['Ngày lập', `${vnDateTime(meta.generatedAt)} (giờ Việt Nam)`],
   ];
@@ -84,7 +85,8 @@ function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: Stats
     '- Lượt làm bài kiểm tra: số bài kiểm tra đã làm xong; Bài đạt: số bài đạt yêu cầu; Tỷ lệ đạt = Bài đạt / Lượt làm bài kiểm tra.',
     `- "${UNREGISTERED}": hoạt động của người chưa đăng ký hoặc không đồng ý cho lưu thông tin (chỉ được đếm, không gắn với người nào).`,
     `- "${UNKNOWN_UNIT}": người đã đăng ký tổ chức nhưng chưa chọn xã/phường.`,
-    '- Người được tiếp cận: số lượt người bắt đầu trò chuyện với chatbot trong kỳ (kể cả người chưa đăng ký).',
+    '- Người được tiếp cận: số lượt người bắt đầu trò chuyện với chatbot qua Zalo, Messenger, Telegram trong kỳ (kể cả người chưa đăng ký).',
+    '- Phiên trò chuyện trên web: số lần bắt đầu trò chuyện trên trang web; trình duyệt tự tạo mã nên một người có thể có nhiều phiên, vì vậy không cộng vào số người được tiếp cận.',
   ];
   for (const n of notes) ws.addRow([n]).commit();
   ws.commit();

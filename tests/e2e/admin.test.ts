@@ -76,6 +76,7 @@ describe('admin dashboard', () => {
     await setPeriod(page, '2025-05-01', '2025-05-31');
     await page.getByRole('button', { name: 'Xem số liệu' }).click();
     await expect.poll(() => page.locator('#card-reached .value').textContent()).toBe('12');
+    expect(await page.locator('#card-web-sessions .value').textContent()).toBe('0');
     expect(await page.locator('#card-answered .value').textContent()).toBe('2');
     expect(await page.locator('#card-unanswered .value').textContent()).toBe('1');
     expect(await page.locator('#card-completed .value').textContent()).toBe('2');
