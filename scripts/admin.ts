@@ -96,8 +96,11 @@ async function addUser(config: Config, args: ReturnType<typeof parseArgs>): Prom
     await store.migrate();
     const existed = await store.staff.getStaffUser(username);
     await store.staff.saveStaffUser({ username, passwordHash: await hashPassword(password), role, organisation: organisation ?? null });
-    await store.staff.logAudit('cli', existed ? 'update_user' : 'add_user', JSON.stringify({ username, role, organisation: organisation ?? null }));
-    console.log(`${existed ? 'Đã cập nhật' : 'Đã tạo'} tài khoản ${username} (${role}${organisation ? `, ${organisation}` : ''}).`);
+    // A new password ends every session opened with the old one (a stolen cookie dies with the reset).
+    const ended = existed ? await store.staff.deleteStaffSessionsOf(username) : 0;
+    await store.staff.logAudit('cli', existed ? 'update_user' : 'add_user', JSON.stringify({ username, role, organisation: organisation ?? null, sessionsEnded: ended }));
+    console.log(`${existed ? 'Đã cập nhật' : 'Đã tạo'} tài khoản ${username} (${role}${organisation ? `, ${organisation}` : ''}).`
+      + (ended ? ` Đã đăng xuất ${ended} phiên đang mở.` : ''));
   } finally {
     await store.close();
   }
@@ -113,7 +116,8 @@ async function disableUser(config: Config, args: ReturnType<typeof parseArgs>): 
     if (!user) throw new UsageError(`Không có tài khoản ${username}.`);
     // No password matches the marker, and open sessions are refused on their next request.
     await store.staff.saveStaffUser({ ...user, passwordHash: DISABLED_HASH });
-    await store.staff.logAudit('cli', 'disable_user', JSON.stringify({ username }));
+    const ended = await store.staff.deleteStaffSessionsOf(username);
+    await store.staff.logAudit('cli', 'disable_user', JSON.stringify({ username, sessionsEnded: ended }));
     console.log(`Đã khoá tài khoản ${username}. Tạo lại bằng add-user để mở khoá với mật khẩu mới.`);
   } finally {
     await store.close();
