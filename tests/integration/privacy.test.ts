@@ -7,7 +7,9 @@ import type { ChannelName } from '../../src/core/messages.js';
 import { FakeMessenger, FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, fbBody, fbEvent, fbSign } from '../helpers/fake-messenger.js';
 import { FakeTelegram, TG_TOKEN, tgCallbackUpdate, tgTextUpdate } from '../helpers/fake-telegram.js';
 import { FakeZalo, ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET, zaloFollow, zaloSign, zaloText } from '../helpers/fake-zalo.js';
-import { freshDataDir, startBot, type Bot } from '../helpers/fake-server.js';
+import Database from 'better-sqlite3';
+import { freshDataDir, metric, startBot, type Bot } from '../helpers/fake-server.js';
+import { sqliteStore } from '../helpers/stores.js';
 import { scanPostgres, scanSqlite, type Hit } from '../helpers/db-scan.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -164,3 +166,64 @@ describe('erasing a person\'s data ("Xóa dữ liệu của tôi")', () => {
   });
 });
 
+
+describe('retention (RETENTION_DAYS)', () => {
+  it('purges old inbox rows, unanswered texts and conversations of people who did not register; keeps counts and consented people', async () => {
+    const dataDir = freshDataDir();
+    const file = path.join(dataDir, 'bot.sqlite');
+    const day = 24 * 3600_000;
+    const old = new Date(Date.now() - 40 * day);
+    const store = sqliteStore(file);
+    await store.migrate();
+    for (const [id, at] of [['old-msg', old], ['new-msg', new Date()]] as const) {
+      await store.inbox.enqueueInbound({ channel: 'zalo', messageId: id, userId: `raw-${id}`, event: '{}', receivedAt: at });
+      await store.inbox.completeInbound('zalo', id);
+    }
+    await store.participation.recordUnanswered('web', 'câu hỏi cũ về trâu bay', old, 'k-old');
+    await store.participation.recordUnanswered('web', 'câu hỏi mới về trâu bay', new Date(), 'k-new');
+    for (const key of ['k-old', 'k-consented', 'k-new']) await store.conversations.saveState(key, { greeted: true });
+    await store.participation.saveProfile({ userKey: 'k-consented', channel: 'web', consentAt: old });
+    await store.participation.recordEvent({ at: old, type: 'contact', channel: 'web' });
+    await store.close();
+    const db = new Database(file);
+    db.prepare("UPDATE conversation_state SET updated_at = ? WHERE session_id IN ('k-old', 'k-consented')").run(old.getTime());
+    db.close();
+
+    const b = await startBot({ RETENTION_DAYS: '30' }, { dataDir });
+    try {
+      await waitFor(async () => (await metric(b, 'bot_retention_purged_total')) === 3, 'the purge at start');
+      expect(await metric(b, 'bot_retention_purged_total', { kind: 'inbox' })).toBe(1);
+      const left = (sql: string) => { const d = new Database(file, { readonly: true }); try { return d.prepare(sql).pluck().all(); } finally { d.close(); } };
+      expect(left('SELECT message_id FROM inbox')).toEqual(['new-msg']);
+      expect(left('SELECT text FROM unanswered')).toEqual(['câu hỏi mới về trâu bay']);
+      expect(left('SELECT session_id FROM conversation_state ORDER BY session_id')).toEqual(['k-consented', 'k-new']);
+      expect(left("SELECT COUNT(*) FROM events WHERE type = 'contact'")).toEqual([1]);
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
+describe('conversation state kept under the pseudonymous key', () => {
+  it('moves a state saved under the former "<channel>:<platform id>" id at start; the person is not greeted or counted again', async () => {
+    const dataDir = freshDataDir();
+    const file = path.join(dataDir, 'bot.sqlite');
+    const store = sqliteStore(file);
+    await store.migrate();
+    await store.conversations.saveState('web:legacy-person-1', { greeted: true });
+    await store.close();
+    const b = await startBot({ PSEUDONYM_SECRET: SECRET }, { dataDir });
+    try {
+      const res = await b.post('/api/chat', JSON.stringify({ userId: 'legacy-person-1', text: 'menu' }));
+      expect(res.status).toBe(200);
+      const d = new Database(file, { readonly: true });
+      const ids = d.prepare('SELECT session_id FROM conversation_state').pluck().all();
+      const contacts = d.prepare("SELECT COUNT(*) FROM events WHERE type = 'contact'").pluck().get();
+      d.close();
+      expect(ids).toEqual([new Participation(undefined as never, SECRET).userKey('web', 'legacy-person-1')]);
+      expect(contacts).toBe(0);
+    } finally {
+      await b.stop();
+    }
+  });
+});
