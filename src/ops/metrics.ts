@@ -43,7 +43,9 @@ export class Metrics {
   /** Messages stored in the inbox and not handled yet, per channel (read from storage when scraped). */
   watchInbox(read: () => Promise<Record<string, number>>): void {
     this.gauge('bot_inbox_pending', 'Acknowledged platform messages not handled yet', ['channel'], async (set) => {
-      for (const [channel, n] of Object.entries(await read().catch(() => ({})))) set({ channel }, n);
+      const counts: Record<string, number> = await read().catch(() => ({}));
+      // Every channel that is on shows a value, 0 included, so an alert on it has something to compare.
+      for (const channel of new Set([...this.outboxSources.keys(), ...Object.keys(counts)])) set({ channel }, counts[channel] ?? 0);
     });
   }
 
