@@ -2,8 +2,10 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { StaffStore } from '../storage/ports.js';
 
-/** The command that creates the first staff account (shown when there is none). */
-export const FIRST_ACCOUNT_COMMAND = 'npm run admin -- add-user <tên đăng nhập> --role admin';
+/** The command that creates the first staff account (shown when there is none): compiled in the production image. */
+export const FIRST_ACCOUNT_COMMAND = import.meta.url.endsWith('.js')
+  ? 'node dist/cli/admin.js add-user <tên đăng nhập> --role admin'
+  : 'npm run admin -- add-user <tên đăng nhập> --role admin';
 
 /**
  * The start line an operator reads: where the web chat and the dashboard are, what runs, and how to get into
