@@ -136,8 +136,8 @@ async function messengerBatchFreeze(): Promise<void> {
   child.kill('SIGTERM');
 }
 
-await forgedWebhooks();
-await forwardedForBypass();
-await fakeWebUsers();
-await messengerBatchFreeze();
+// `npm run bench:attacks -- freeze` runs only the named parts (forged, xff, web, freeze).
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const parts: [string, () => Promise<void>][] = [['forged', forgedWebhooks], ['xff', forwardedForBypass], ['web', fakeWebUsers], ['freeze', messengerBatchFreeze]];
+for (const [name, run] of parts) if (!only.length || only.includes(name)) await run();
 await Promise.all([tg.close(), fb.close(), zl.close(), bf.close()]);
