@@ -182,8 +182,8 @@ describe('Messenger batches and redeliveries (issue 11)', () => {
     }
     expect((await batch).status).toBe(200);
     expect(seenWhileStoring.length).toBeGreaterThan(0);
-    await waitFor(() => fake.sent.length >= 400, 'all 400 answered', 60_000);
-    expect(new Set(fake.sent.map((x) => x.recipient.id)).size).toBe(400);
+    // Every sender answered (a send timing out under load may be retried, so count people, not sends).
+    await waitFor(() => new Set(fake.sent.map((x) => x.recipient.id)).size === 400, 'all 400 answered', 60_000);
     db.close();
   });
 
