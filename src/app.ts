@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { Engine, ENGINE_TEXTS } from './core/engine.js';
 import type { Activity } from './core/ports.js';
+import type { PeopleHooks } from './core/outreach.js';
 import { loadQuizzes } from './quiz/bank.js';
 import { QuizActivity, QUIZ_TEXTS } from './quiz/activity.js';
 import { Directory } from './participation/directory.js';
@@ -15,16 +16,19 @@ import { createAnswerer } from './retrieval/index.js';
 import { Flows } from './dialog/flows.js';
 import { Participation, pseudonymSecret } from './participation/recorder.js';
 import { openStore } from './storage/index.js';
+import type { Store } from './storage/ports.js';
 import { createWebChat } from './channels/webchat.js';
 import { createPlatformChannels, type Channel, type PlatformChannelOptions } from './channels/index.js';
 import { createHttpServer } from './http/server.js';
 import { localLock, RedisSessionLock } from './scale/session-lock.js';
-import { MemoryRateLimiter, RedisRateLimiter } from './scale/rate-limit.js';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './scale/rate-limit.js';
 import { connectRedis } from './scale/redis.js';
 import { createAdminRouter } from './admin/index.js';
 import { Metrics } from './ops/metrics.js';
 import { createOutreach } from './app-outreach.js';
 import { OUTREACH_TEXTS } from './outreach/index.js';
+import { announceStart } from './ops/announce.js';
+import { RetentionJob } from './ops/retention.js';
 
 export interface App {
   url: string;
@@ -45,8 +49,11 @@ export async function startApp(
   const store = await openStore(config);
   await store.migrate();
   const secret = await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET);
-  const recorder = new Participation(store.participation, secret);
   const metrics = new Metrics();
+  const recorder = new Participation(store.participation, secret, { unanswered: () => metrics.unanswered.inc() });
+  await store.conversations.rekeyLegacy((id) => recorder.legacyKey(id));
+  metrics.watchInbox(() => store.inbox.countPending());
+  const retention = new RetentionJob(store.retention, { days: config.RETENTION_DAYS, log, metrics });
   const { outreach, activities: outreachActivities, admin: outreachAdmin } = createOutreach({ config, store, dialog, recorder, secret, metrics, log });
 
   let ready = false;
@@ -55,7 +62,7 @@ export async function startApp(
     ...outreachActivities,
     new ProfileActivity({
       dialog, store: store.participation, recorder, directory, quizTitles: new Map(quizzes.map((q) => [q.id, q.title])),
-      more: (key) => outreach.describe(key),
+      more: (key) => outreach.describe(key), retentionDays: config.RETENTION_DAYS,
     }),
     new QuizActivity(quizzes, { dialog, store: store.participation, recorder, passRatio: config.QUIZ_PASS_RATIO }),
   ];
@@ -69,19 +76,20 @@ export async function startApp(
 
   const platforms = createPlatformChannels({ config, engine, store, log, metrics, people: outreach.people }, options.channels);
   outreach.attach(platforms);
-  const channels: Channel[] = [createWebChat(engine, config, rateLimiter, outreach.people), ...platforms];
+  const channels: Channel[] = [webChat({ engine, config, limiter: rateLimiter, store, recorder, metrics, people: outreach.people }), ...platforms];
   const { app } = createHttpServer({
     config, log, channels, metrics,
     isReady: async () => ready && (await store.ping().then(() => true, () => false)),
     publicDir: fileURLToPath(new URL('../public', import.meta.url)),
-    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log, outreach: outreachAdmin })],
+    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log, limiter: rateLimiter, outreach: outreachAdmin })],
   });
 
   const { server, url } = await listen(app, config);
   for (const c of channels) await c.start?.();
   await outreach.start();
   ready = true;
-  log.info({ url, storage: store.kind, channels: channels.map((c) => c.name) }, 'listening');
+  retention.start();
+  await announceStart(log, { url, config, staff: store.staff, storage: store.kind, channels: channels.map((c) => c.name) });
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
@@ -89,12 +97,20 @@ export async function startApp(
     await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
     await outreach.stop();
     for (const c of channels) await c.stop?.();
+    await retention.stop();
     await engine.drain();
     await redis?.quit().catch(() => undefined);
     await store.close();
     log.info('stopped');
   })());
   return { url, server, log, metrics, stop };
+}
+
+function webChat(o: { engine: Engine; config: Config; limiter: RateLimiter; store: Store; recorder: Participation; metrics: Metrics; people: PeopleHooks }): Channel {
+  return createWebChat({
+    engine: o.engine, config: o.config, limiter: o.limiter, people: o.people, observe: (seconds, replies) => o.metrics.observeWebReply(seconds, replies),
+    known: async (userId) => (await o.store.conversations.getState(o.recorder.userKey('web', userId))) !== undefined,
+  });
 }
 
 async function listen(app: Express, config: Config): Promise<{ server: Server; url: string }> {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -9,6 +10,34 @@ const url = (fallback: string) =>
     .transform((u) => u.replace(/\/+$/, ''));
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess((v) => (v === '' || v === undefined ? fallback : Number(v)), z.number().int().min(min).max(max));
+
+/**
+ * Express's `trust proxy` forms, never "trust everyone": a hop count, or proxy addresses, CIDR ranges and
+ * the names loopback, linklocal, uniquelocal. `true` is refused: it lets any client pick its own address
+ * with X-Forwarded-For and so slip past every limit.
+ */
+export type TrustProxy = false | number | string[];
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyAddress = (t: string) => {
+  if (PROXY_NAMES.has(t) || net.isIP(t)) return true;
+  const [addr, bits, ...rest] = t.split('/');
+  const family = net.isIP(addr ?? '');
+  return !rest.length && family !== 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= (family === 4 ? 32 : 128);
+};
+const trustProxy = z.preprocess((v) => (v === undefined ? '' : v), z.string().trim().transform((v, ctx): TrustProxy => {
+  if (['', 'false', '0', 'no', 'off'].includes(v.toLowerCase())) return false;
+  if (v.toLowerCase() === 'true') {
+    ctx.addIssue({ code: 'custom', message: 'không nhận "true" vì khi đó ai cũng tự khai được địa chỉ của mình qua X-Forwarded-For và vượt mọi giới hạn; hãy ghi số proxy đứng trước máy chủ (ví dụ 1), địa chỉ hoặc dải địa chỉ của proxy (ví dụ 127.0.0.1 hoặc 172.28.0.10), hoặc loopback' });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(v) && Number(v) <= 10) return Number(v);
+  const list = v.split(',').map((t) => t.trim()).filter(Boolean);
+  if (!list.length || !list.every(isProxyAddress)) {
+    ctx.addIssue({ code: 'custom', message: 'cần false, một số proxy (1–10), hoặc danh sách địa chỉ/dải địa chỉ (127.0.0.1, 10.0.0.0/8) và loopback, linklocal, uniquelocal, ngăn cách bằng dấu phẩy' });
+    return z.NEVER;
+  }
+  return list;
+}));
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -26,7 +55,9 @@ const schema = z.object({
   // A platform message being handled is leased for this long (renewed while it runs); pending ones whose lease ran out are swept up this often.
   INBOX_LEASE_MS: int(60000, 100, 3600000),
   INBOX_SWEEP_MS: int(30000, 10, 3600000),
-  TRUST_PROXY: z.preprocess((v) => v === 'true' || v === '1', z.boolean()),
+  // New web chat user ids per address per hour: a commune hall doing a quiz together shares one address.
+  WEBCHAT_NEW_SESSIONS_PER_IP: int(300, 1, 1000000),
+  TRUST_PROXY: trustProxy,
   PUBLIC_BASE_URL: optional,
 
   ANSWER_MIN_CONFIDENCE: z.preprocess((v) => (v === "" || v === undefined ? 0.5 : Number(v)), z.number().min(0).max(1)),
@@ -82,8 +113,14 @@ const schema = z.object({
 
   ADMIN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
   ADMIN_SESSION_HOURS: int(8, 1, 24 * 30),
+  // Days that inbox rows, unanswered question texts and conversations of people who did not register are kept.
+  RETENTION_DAYS: int(180, 1, 3650),
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
   PSEUDONYM_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
 });
+
+/** Every setting's name (the .env.example and README tables list exactly these). */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
 
 export type Config = z.infer<typeof schema> & { dataDir: string; knowledgeDir: string; flowsDir: string };
 

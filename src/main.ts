@@ -1,10 +1,10 @@
 import { loadConfigOrExit } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, wantsPrettyLogs } from './log.js';
 import { startApp } from './app.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, { pretty: wantsPrettyLogs(config.NODE_ENV) });
   const app = await startApp(config, log).catch((e: unknown) => {
     log.fatal({ err: e }, 'start failed');
     console.error(e instanceof Error ? e.message : e);

@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { StaffStore } from '../storage/ports.js';
 import { sendError } from '../http/errors.js';
+import type { RateLimiter } from '../scale/rate-limit.js';
 import { DISABLED_HASH, safeEqual } from './passwords.js';
 
 export const SESSION_COOKIE = 'bdhvs_admin';
@@ -54,45 +55,34 @@ export function sessionCookie(req: Request, value: string, maxAgeSeconds: number
 }
 
 /**
- * Counts failed logins per IP and per IP+username in a sliding window. In memory on purpose: it
- * only has to slow down guessing against one instance; it is not an account lock (which would let
- * anyone lock a colleague out).
+ * Limits password and token guesses per address and per address+username. Every attempt is counted before
+ * it is checked (a pending scrypt counts), so simultaneous guesses cannot overtake the limit, and a right
+ * password is refused too while the limit holds. A right answer takes its own count back. Shared through
+ * Redis with REDIS_URL; never an account-wide lock, which would let anyone lock a colleague out.
  */
-export class FailureLimiter {
-  private hits = new Map<string, number[]>();
+export class LoginLimiter {
+  constructor(private limiter: RateLimiter, private o = { perUser: 5, perIp: 20, windowMs: 15 * 60 * 1000 }) {}
 
-  constructor(private perUser = 5, private perIp = 20, private windowMs = 15 * 60 * 1000, private maxKeys = 10000) {}
-
-  /** Seconds to wait before trying again, or 0 when allowed. */
-  retryAfter(ip: string, username?: string, now = Date.now()): number {
-    const wait = (key: string, limit: number) => {
-      const list = this.recent(key, now);
-      return list.length >= limit ? Math.ceil((list[0]! + this.windowMs - now) / 1000) : 0;
-    };
-    return Math.max(wait(`ip:${ip}`, this.perIp), username === undefined ? 0 : wait(`u:${ip}:${username.toLowerCase()}`, this.perUser));
+  /** Counts one attempt; seconds to wait when a limit is reached (the attempt is then not to be checked), else 0. */
+  async attempt(ip: string, username?: string): Promise<number> {
+    const ipWait = await this.limiter.hit(this.ipKey(ip), this.o.perIp, this.o.windowMs);
+    if (ipWait) return Math.ceil(ipWait / 1000);
+    if (username === undefined) return 0;
+    return Math.ceil((await this.limiter.hit(this.userKey(ip, username), this.o.perUser, this.o.windowMs)) / 1000);
   }
 
-  fail(ip: string, username?: string, now = Date.now()): void {
-    if (this.hits.size > this.maxKeys) this.prune(now);
-    for (const key of [`ip:${ip}`, ...(username === undefined ? [] : [`u:${ip}:${username.toLowerCase()}`])]) {
-      const list = this.recent(key, now);
-      list.push(now);
-      this.hits.set(key, list);
-    }
+  /** The attempt was right: it is not a failure, and earlier failures for this username are forgotten. */
+  async succeeded(ip: string, username?: string): Promise<void> {
+    await this.limiter.release(this.ipKey(ip));
+    if (username !== undefined) await this.limiter.reset(this.userKey(ip, username));
   }
 
-  succeed(ip: string, username: string): void {
-    this.hits.delete(`u:${ip}:${username.toLowerCase()}`);
+  private ipKey(ip: string): string {
+    return `login:ip:${ip}`;
   }
 
-  private recent(key: string, now: number): number[] {
-    return (this.hits.get(key) ?? []).filter((t) => t > now - this.windowMs);
-  }
-
-  private prune(now: number): void {
-    for (const [k, v] of this.hits) if (!v.some((t) => t > now - this.windowMs)) this.hits.delete(k);
-    // Still full (a flood of addresses): forget the oldest half rather than grow without bound.
-    if (this.hits.size > this.maxKeys) [...this.hits.keys()].slice(0, this.hits.size / 2).forEach((k) => this.hits.delete(k));
+  private userKey(ip: string, username: string): string {
+    return `login:user:${ip}:${username.toLowerCase()}`;
   }
 }
 
@@ -106,21 +96,21 @@ export function clientIp(req: Request): string {
 }
 
 /** Resolves the caller from the bearer token or the session cookie; 401 JSON otherwise. */
-export function authenticate(config: Config, staff: StaffStore, limiter: FailureLimiter): RequestHandler {
+export function authenticate(config: Config, staff: StaffStore, limiter: LoginLimiter): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const ip = clientIp(req);
     const auth = req.headers.authorization;
     if (auth !== undefined) {
-      // Checked before the comparison: otherwise a locked-out guesser would still learn when a guess is right.
-      const wait = limiter.retryAfter(ip);
+      // Counted before the comparison: otherwise a locked-out guesser would still learn when a guess is right.
+      const wait = await limiter.attempt(ip);
       if (wait) return tooMany(res, wait);
       const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
       if (m && config.ADMIN_TOKEN && safeEqual(m[1]!, config.ADMIN_TOKEN)) {
+        await limiter.succeeded(ip);
         res.locals.principal = { name: 'admin-token', role: 'admin', via: 'token' } satisfies Principal;
         return next();
       }
       // Wrong tokens count against the address like wrong passwords do.
-      limiter.fail(ip);
       return unauthorized(res, 'invalid_token', 'Mã quản trị không đúng.');
     }
     const token = readCookie(req, SESSION_COOKIE);

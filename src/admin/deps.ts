@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Directory } from '../participation/directory.js';
 import type { Quiz } from '../quiz/bank.js';
 import type { ParticipationStore, StaffStore } from '../storage/ports.js';
+import type { RateLimiter } from '../scale/rate-limit.js';
 
 export interface AdminDeps {
   config: Config;
@@ -15,6 +16,8 @@ export interface AdminDeps {
   /** The loaded quiz bank, for quiz titles in reports. */
   quizzes: Quiz[];
   log: Logger;
+  /** Counters for login and token attempts (shared through Redis when scaled out). */
+  limiter: RateLimiter;
   /** The directory holding admin/ (the dashboard files); defaults to the repository's public/. */
   publicDir?: string;
   /** Announcements and the staff's inbox (with the articles and flows buttons may lead to). */

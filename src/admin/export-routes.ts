@@ -24,8 +24,7 @@ export function exportRoutes(router: express.Router, deps: AdminDeps, ctx: Expor
     await staff.logAudit(p.name, 'export', JSON.stringify({ format, rows, filter: describeFilter(f), via: p.via }));
 
     const name = exportFileName(format === 'csv' && f.rows === 'events' ? 'events' : 'summary', meta, format);
-    res.setHeader('Content-Type', format === 'xlsx'
-      ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8');
+    res.setHeader('Content-Type', contentType(format));
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     const signal = abortOnClose(res);
     try {
@@ -48,7 +47,22 @@ export function exportRoutes(router: express.Router, deps: AdminDeps, ctx: Expor
       throw err;
     }
   };
+  // HEAD answers what a GET would send (type, file name) without reading, writing or auditing the export.
+  const headRoute = (format: 'xlsx' | 'csv') => (req: Request, res: Response) => {
+    const f = filterOr400(req, res, directory);
+    if (!f) return;
+    const meta: ExportMeta = { fromDay: f.fromDay, toDay: f.toDay, organisation: f.organisation, unit: f.unit, channel: f.channel, generatedAt: new Date() };
+    res.setHeader('Content-Type', contentType(format));
+    res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(format === 'csv' && f.rows === 'events' ? 'events' : 'summary', meta, format)}"`);
+    res.status(200).end();
+  };
+  router.head('/api/admin/export.xlsx', headRoute('xlsx'));
+  router.head('/api/admin/export.csv', headRoute('csv'));
   router.get('/api/admin/export.xlsx', exportRoute('xlsx'));
   router.get('/api/admin/export.csv', exportRoute('csv'));
 
+}
+
+function contentType(format: 'xlsx' | 'csv'): string {
+  return format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8';
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { sendError } from '../http/errors.js';
 import type { ExportContext } from '../participation/export.js';
-import { FailureLimiter, authenticate } from './auth.js';
+import { LoginLimiter, authenticate } from './auth.js';
 import { exportRoutes } from './export-routes.js';
 import { broadcastRoutes } from './broadcast-routes.js';
 import { conversationRoutes } from './conversation-routes.js';
@@ -24,7 +24,7 @@ const DASHBOARD_CSP = [
 export function createAdminRouter(deps: AdminDeps): express.Router {
   const { config, staff, directory } = deps;
   const router = express.Router();
-  const limiter = new FailureLimiter();
+  const limiter = new LoginLimiter(deps.limiter);
   const ctx: ExportContext = {
     organisations: directory.organisations.map((o) => o.name),
     units: directory.units.map((u) => ({ name: u.name, label: u.label })),

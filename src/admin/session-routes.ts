@@ -1,7 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { sendError } from '../http/errors.js';
-import { clientIp, newSessionToken, readCookie, SESSION_COOKIE, sessionCookie, sessionKey, tooMany, type FailureLimiter } from './auth.js';
+import { clientIp, newSessionToken, readCookie, SESSION_COOKIE, sessionCookie, sessionKey, tooMany, type LoginLimiter } from './auth.js';
 import type { AdminDeps } from './deps.js';
 import { DISABLED_HASH, dummyHash, verifyPassword } from './passwords.js';
 
@@ -11,7 +11,7 @@ const loginBody = z.object({
 });
 
 /** Staff login and logout: the only admin routes open without credentials. */
-export function sessionRoutes(router: express.Router, deps: Pick<AdminDeps, 'config' | 'staff'>, limiter: FailureLimiter): void {
+export function sessionRoutes(router: express.Router, deps: Pick<AdminDeps, 'config' | 'staff'>, limiter: LoginLimiter): void {
   const { config, staff } = deps;
   router.post('/api/admin/login', express.json({ limit: '4kb' }), async (req, res) => {
     // JSON only: a cross-site HTML form cannot send it, which closes login CSRF on top of SameSite.
@@ -20,19 +20,19 @@ export function sessionRoutes(router: express.Router, deps: Pick<AdminDeps, 'con
     if (!body.success) return sendError(res, 400, 'invalid_request', 'Cần nhập tên đăng nhập và mật khẩu.');
     const username = body.data.username.toLowerCase();
     const ip = clientIp(req);
-    const wait = limiter.retryAfter(ip, username);
+    // Counted now, before the ~100 ms check: simultaneous guesses each take a place within the limit or are refused.
+    const wait = await limiter.attempt(ip, username);
     if (wait) return tooMany(res, wait);
 
     const user = await staff.getStaffUser(username);
     const usable = user && user.passwordHash !== DISABLED_HASH && (user.role === 'admin' || !!user.organisation);
     const ok = await verifyPassword(body.data.password, usable ? user.passwordHash : await dummyHash());
     if (!usable || !ok) {
-      limiter.fail(ip, username);
       // Only existing accounts are named: a mistyped username may be someone's password.
       await staff.logAudit(user ? user.username : '(không rõ)', 'login_failed', JSON.stringify({ ip }));
       return sendError(res, 401, 'invalid_credentials', 'Tên đăng nhập hoặc mật khẩu không đúng.');
     }
-    limiter.succeed(ip, username);
+    await limiter.succeeded(ip, username);
     const token = newSessionToken();
     const seconds = config.ADMIN_SESSION_HOURS * 3600;
     await staff.createStaffSession({ token: sessionKey(token), username: user.username, expiresAt: new Date(Date.now() + seconds * 1000) });

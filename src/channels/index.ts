@@ -90,6 +90,7 @@ export function createPlatformChannels(deps: PlatformDeps, options: PlatformChan
       log.info({ channel: c.off, missing: c.missing }, 'channel off: credentials not set');
       continue;
     }
+    if (c instanceof ZaloAdapter) deps.metrics?.watchZaloToken(() => c.tokenExpiresAt());
     channels.push(new PlatformChannel(c, {
       engine: deps.engine, inbox: deps.store.inbox, settings: deps.store.settings, log, metrics: deps.metrics,
       bodyLimit: config.BODY_LIMIT_BYTES,

@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Inbound, Reply } from '../core/messages.js';
@@ -14,14 +14,33 @@ const chatRequest = z.object({
 }).strict().refine((b) => b.text !== undefined || b.payload !== undefined, { message: 'either "text" or "payload" is required' });
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
-/** The built-in web chat: POST /api/chat, answered synchronously with the replies. */
-export function createWebChat(
-  engine: { handle(inbound: Inbound): Promise<Reply[]> },
-  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'WEBCHAT_LIMIT_PER_USER' | 'WEBCHAT_LIMIT_PER_IP'>,
-  limiter: RateLimiter,
-  people?: PeopleHooks,
-): Channel {
+export interface WebChatDeps {
+  engine: { handle(inbound: Inbound): Promise<Reply[]> };
+  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'WEBCHAT_LIMIT_PER_USER' | 'WEBCHAT_LIMIT_PER_IP' | 'WEBCHAT_NEW_SESSIONS_PER_IP'>;
+  limiter: RateLimiter;
+  /** Whether the bot already holds a conversation with this web user id. */
+  known(userId: string): Promise<boolean>;
+  /** Observes each answered message and how long its replies took (metrics). */
+  observe?(seconds: number, replies: number): void;
+  /** Announcements and staff replies waiting for the person's next visit. */
+  people?: PeopleHooks;
+}
+
+function tooMany(res: Response, waitMs: number, message: string): void {
+  res.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
+  sendError(res, 429, 'too_many_requests', message);
+}
+
+/**
+ * The built-in web chat: POST /api/chat, answered synchronously with the replies. The endpoint is public and
+ * its user ids are whatever the browser sends, so the address is limited first (a refused request creates
+ * nothing), then the user ids it may start per hour (so one machine cannot pose as thousands of people), then
+ * each user's pace.
+ */
+export function createWebChat(deps: WebChatDeps): Channel {
+  const { config, limiter } = deps;
   const router = express.Router();
   router.post('/api/chat', express.json({ limit: config.BODY_LIMIT_BYTES, type: () => true }), async (req, res) => {
     const parsed = chatRequest.safeParse(req.body);
@@ -30,20 +49,22 @@ export function createWebChat(
       return sendError(res, 400, 'invalid_request', `${i.path.join('.') || 'body'}: ${i.message}`);
     }
     const { userId, text, payload } = parsed.data;
-    // The endpoint is public: one person cannot type faster than the per-user limit, and a whole
-    // meeting room behind one address stays well under the per-address one.
-    const wait = Math.max(
-      await limiter.hit(`web:user:${userId}`, config.WEBCHAT_LIMIT_PER_USER, MINUTE),
-      await limiter.hit(`web:ip:${req.ip ?? req.socket.remoteAddress}`, config.WEBCHAT_LIMIT_PER_IP, MINUTE),
-    );
-    if (wait) {
-      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      return sendError(res, 429, 'too_many_requests', 'Bạn gửi tin nhắn nhanh quá. Vui lòng chờ một chút rồi gửi lại.');
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const fast = 'Bạn gửi tin nhắn nhanh quá. Vui lòng chờ một chút rồi gửi lại.';
+    const ipWait = await limiter.hit(`web:ip:${address}`, config.WEBCHAT_LIMIT_PER_IP, MINUTE);
+    if (ipWait) return tooMany(res, ipWait, fast);
+    if (!(await deps.known(userId))) {
+      const wait = await limiter.hit(`web:new:${address}`, config.WEBCHAT_NEW_SESSIONS_PER_IP, HOUR);
+      if (wait) return tooMany(res, wait, 'Có quá nhiều người mới bắt đầu trò chuyện từ cùng một mạng. Vui lòng thử lại sau ít phút.');
     }
-    const replies = await engine.handle({ channel: 'web', userId, text, payload, receivedAt: new Date() });
+    const userWait = await limiter.hit(`web:user:${userId}`, config.WEBCHAT_LIMIT_PER_USER, MINUTE);
+    if (userWait) return tooMany(res, userWait, fast);
+    const started = performance.now();
+    const replies = await deps.engine.handle({ channel: 'web', userId, text, payload, receivedAt: new Date() });
+    deps.observe?.((performance.now() - started) / 1000, replies.length);
     // Announcements and staff replies that waited for this visit come after the answer.
     // Best effort: the answer itself never waits on them.
-    await people?.afterTurn('web', userId, async (more) => {
+    await deps.people?.afterTurn('web', userId, async (more) => {
       replies.push(...more);
       return { status: 'sent' };
     }).catch(() => undefined);

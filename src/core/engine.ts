@@ -43,7 +43,8 @@ export class Engine {
 
   /** Messages of one user are handled strictly in order; different users in parallel. */
   handle(inbound: Inbound): Promise<Reply[]> {
-    const sessionId = `${inbound.channel}:${inbound.userId}`;
+    // Conversation state is stored under the pseudonymous key, never the platform's own id.
+    const sessionId = this.deps.recorder.userKey(inbound.channel, inbound.userId);
     const previous = this.queues.get(sessionId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.deps.lock.run(sessionId, () => this.process(sessionId, inbound)));
     this.queues.set(sessionId, next);
@@ -61,7 +62,7 @@ export class Engine {
   private async process(sessionId: string, inbound: Inbound): Promise<Reply[]> {
     const { dialog, states, recorder } = this.deps;
     const state: ConversationState = (await states.getState(sessionId)) ?? {};
-    const turn: Turn = { inbound, sessionId, userKey: recorder.userKey(inbound.channel, inbound.userId), state, replies: [] };
+    const turn: Turn = { inbound, sessionId, userKey: sessionId, state, replies: [] };
     if (!state.greeted) {
       state.greeted = true;
       await recorder.record(turn, 'contact');
@@ -79,7 +80,8 @@ export class Engine {
       turn.replies.push(dialog.reply(dialog.node(inbound.unsupported ? 'unsupported' : 'fallback')));
     }
     for (const a of this.deps.activities) await a.afterTurn?.(turn);
-    await states.saveState(sessionId, state);
+    // A turn that erased the person's data must not write their conversation back.
+    if (!turn.forgotten) await states.saveState(sessionId, state);
     return turn.replies;
   }
 
@@ -131,7 +133,7 @@ export class Engine {
       this.sayAnswer(turn, result.text, result.source, result.more);
     } else if (result.kind === 'unknown') {
       await recorder.record(turn, 'question_unanswered');
-      await recorder.unanswered(turn.inbound.channel, question, turn.inbound.receivedAt);
+      await recorder.unanswered(turn, question);
       const shown = question.length > 80 ? `${question.slice(0, 77)}...` : question;
       turn.replies.push({ text: dialog.text('answer.unknown', { question: shown }), buttons: dialog.menuButtons() });
     } else {

@@ -59,8 +59,8 @@ export interface Recorder {
   /** Stable per person, meaningless outside this deployment. */
   userKey(channel: ChannelName, userId: string): string;
   record(turn: Pick<Turn, 'inbound' | 'userKey'>, type: EventType, details?: EventDetails): Promise<void>;
-  /** Keeps an unanswered question for staff (personal data masked by the recorder). */
-  unanswered(channel: ChannelName, question: string, at: Date): Promise<void>;
+  /** Keeps an unanswered question for staff (personal data masked), linked to the person's key so it can be erased. */
+  unanswered(turn: Pick<Turn, 'inbound' | 'userKey'>, question: string): Promise<void>;
   /** Keeps why an answer from `topic` (the article's title) did not help; no words of the person. */
   feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason, at: Date): Promise<void>;
 }
@@ -120,6 +120,8 @@ export interface Turn {
   replies: Reply[];
   /** Set when the turn asked the knowledge base: whether it had an answer. */
   answered?: boolean;
+  /** Set by an activity that erased the person's data: the engine then does not save the state again. */
+  forgotten?: boolean;
 }
 
 /** A multi-step activity (quiz, registration) plugged into the engine. */

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Channel } from '../channels/kit/types.js';
 import type { Metrics } from '../ops/metrics.js';
 import { errorHandler, sendError } from './errors.js';
+import { safeEqual } from '../admin/passwords.js';
 
 export interface HttpDeps {
   config: Config;
@@ -20,7 +21,8 @@ export interface HttpDeps {
 export function createHttpServer(deps: HttpDeps): { app: Express } {
   const app = express();
   app.disable('x-powered-by');
-  if (deps.config.TRUST_PROXY) app.set('trust proxy', true);
+  // Only the configured proxies' X-Forwarded-For is believed (see TrustProxy in config.ts).
+  if (deps.config.TRUST_PROXY !== false) app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(pinoHttp({
     logger: deps.log,
     genReqId: (req, res) => {
@@ -42,7 +44,14 @@ export function createHttpServer(deps: HttpDeps): { app: Express } {
     else res.status(503).json({ status: 'starting' });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    // Optional: the scrape is then refused without the token (the numbers say how busy the service is).
+    const token = deps.config.METRICS_TOKEN;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (token && !(m && safeEqual(m[1]!, token))) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      return sendError(res, 401, 'unauthorized', 'METRICS_TOKEN required');
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 

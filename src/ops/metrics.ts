@@ -29,8 +29,46 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2], registers: [this.registry],
   });
 
+  readonly retentionPurged = this.counter('bot_retention_purged_total', 'Records purged after RETENTION_DAYS, by kind', ['kind']);
+  private outboxSources = new Map<string, () => number>();
+  private zaloExpiry?: () => Promise<number | undefined>;
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
+    const outbox = this.outboxSources;
+    this.gauge('bot_outbox_pending', 'Replies queued in this process and not sent yet', ['channel'], (set) => {
+      for (const [channel, read] of outbox) set({ channel }, read());
+    });
+    this.gauge('zalo_token_expires_in_seconds', 'Seconds until the Zalo OA access token expires (refreshed well before)', [], async (set) => {
+      const at = await this.zaloExpiry?.().catch(() => undefined);
+      if (at !== undefined) set({}, Math.round((at - Date.now()) / 1000));
+    });
+  }
+
+  /** Messages stored in the inbox and not handled yet, per channel (read from storage when scraped). */
+  watchInbox(read: () => Promise<Record<string, number>>): void {
+    this.gauge('bot_inbox_pending', 'Acknowledged platform messages not handled yet', ['channel'], async (set) => {
+      const counts: Record<string, number> = await read().catch(() => ({}));
+      // Every channel that is on shows a value, 0 included, so an alert on it has something to compare.
+      for (const channel of new Set([...this.outboxSources.keys(), ...Object.keys(counts)])) set({ channel }, counts[channel] ?? 0);
+    });
+  }
+
+  /** A channel's queued replies, read when scraped. */
+  watchOutbox(channel: string, read: () => number): void {
+    this.outboxSources.set(channel, read);
+  }
+
+  /** When the Zalo access token expires (epoch ms), read when scraped. */
+  watchZaloToken(read: () => Promise<number | undefined>): void {
+    this.zaloExpiry = read;
+  }
+
+  /** A web chat message answered in the HTTP response: received, replied, and how long it took. */
+  observeWebReply(seconds: number, replies: number): void {
+    this.received.inc({ channel: 'web' });
+    this.replyDuration.observe({ channel: 'web' }, seconds);
+    if (replies) this.sent.inc({ channel: 'web', kind: 'reply', outcome: 'sent' }, replies);
   }
 
   /** A gauge whose value is read when scraped. */

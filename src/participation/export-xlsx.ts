@@ -61,6 +61,7 @@ function writeSummarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, report: Stats
   }
   const extra: [string, string | number][] = [
     [METRIC_LABELS.reached, report.totals.reached],
+    [METRIC_LABELS.webSessions, report.totals.webSessions],
     [METRIC_LABELS.feedbackHelpful, report.totals.feedbackHelpful],
     [METRIC_LABELS.feedbackUnhelpful, report.totals.feedbackUnhelpful],
     ['Ngày lập', `${vnDateTimeLabel(meta.generatedAt)} (giờ Việt Nam)`],

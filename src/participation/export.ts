@@ -67,9 +67,16 @@ export function exportFileName(kind: 'summary' | 'events', meta: ExportMeta, ext
 export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v).replace('.', ',') : '';
-  let s = v;
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  const s = spreadsheetText(v);
   return /[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * A text as both exports write it: one starting with = + - @ (or tab/CR) gets a leading apostrophe, so no
+ * spreadsheet evaluates it, and a pseudonym reads the same in the CSV and in the Excel file.
+ */
+export function spreadsheetText(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
 export function csvLine(fields: (string | number | null | undefined)[]): string {
@@ -183,7 +190,7 @@ export function eventFormatter(ctx: ExportContext) {
     type: EVENT_LABELS[e.type] ?? e.type,
     channel: CHANNEL_LABELS[e.channel] ?? e.channel,
     // Only the pseudonymous key is ever stored; platform ids never reach the events table.
-    userKey: e.userKey ?? '',
+    userKey: e.userKey ? spreadsheetText(e.userKey) : '',
     organisation: e.organisation ?? '',
     unit: e.unit ? unitLabel.get(e.unit) ?? e.unit : '',
     quiz: e.quizId ? ctx.quizTitles?.get(e.quizId) ?? e.quizId : '',

@@ -7,6 +7,7 @@ import type { EventType, FeedbackReason } from '../core/ports.js';
 
 export const METRIC_LABELS = {
   reached: 'Người được tiếp cận',
+  webSessions: 'Phiên trò chuyện trên web',
   participants: 'Người tham gia đã đăng ký',
   answered: 'Câu hỏi đã trả lời',
   unanswered: 'Câu hỏi chưa trả lời được',
@@ -23,7 +24,8 @@ export type Metric = keyof typeof METRIC_LABELS;
 
 /** What each metric counts, for the notes under the XLSX table and the dashboard's hints. */
 export const METRIC_NOTES: Partial<Record<Metric, string>> = {
-  reached: 'số lượt người bắt đầu trò chuyện với chatbot trong kỳ (kể cả người chưa đăng ký).',
+  reached: 'số lượt người bắt đầu trò chuyện với chatbot qua Zalo, Messenger, Telegram trong kỳ (kể cả người chưa đăng ký).',
+  webSessions: 'số lần bắt đầu trò chuyện trên trang web; trình duyệt tự tạo mã nên một người có thể có nhiều phiên, vì vậy không cộng vào số người được tiếp cận.',
   participants: 'số người đã đồng ý cho lưu thông tin và có hoạt động trong kỳ, mỗi người chỉ đếm một lần (dòng tổng cũng vậy, nên không bằng tổng các dòng trên).',
   quizCompleted: 'số bài kiểm tra đã làm xong.',
   quizPassed: 'số bài đạt yêu cầu.',

@@ -34,6 +34,7 @@ export class ProfileActivity implements Activity {
     dialog: Dialog; store: ParticipationStore; recorder: Recorder; directory: Directory; quizTitles: ReadonlyMap<string, string>;
     /** Other things kept about the person (a subscription, a conversation with staff), as lines for "Dữ liệu của tôi". */
     more?: (userKey: string) => Promise<string[]>;
+    retentionDays: number;
   }) {
     this.units = new UnitStep(deps.dialog, deps.directory);
   }
@@ -50,7 +51,10 @@ export class ProfileActivity implements Activity {
     const { dialog, store } = this.deps;
     const profile = await store.getProfile(turn.userKey);
     const more = action === 'register.start' ? [] : ((await this.deps.more?.(turn.userKey)) ?? []);
-    if (!profile && !more.length && action !== 'register.start') return void turn.replies.push({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
+    // Erasure is offered to everyone: people who never registered still have a conversation and questions kept.
+    if (!profile && !more.length && action === 'data.show') {
+      return void turn.replies.push({ text: dialog.text('data.none', { days: this.deps.retentionDays }), buttons: dialog.menuButtons() });
+    }
     if (action === 'data.show') {
       turn.replies.push({
         text: profile ? await myDataText(this.deps, profile, more) : dialog.text('outreach.data_only', { lines: more.join('\n') }),
@@ -181,9 +185,11 @@ export class ProfileActivity implements Activity {
 
   private async delete(turn: Turn): Promise<void> {
     takeUnclaimedAttempts(turn.state);
-    // The conversation's memory goes too (a quiz in progress, the last questions kept for staff).
+    // The conversation's memory goes too (a quiz in progress, the last questions kept for staff); the engine then
+    // does not write it back.
     for (const slot of Object.keys(turn.state)) if (slot !== 'greeted') delete turn.state[slot];
-    await this.deps.store.deletePersonalData(turn.userKey);
+    await this.deps.store.deletePersonalData({ userKey: turn.userKey, channel: turn.inbound.channel, userId: turn.inbound.userId });
+    turn.forgotten = true;
     turn.replies.push({ text: this.deps.dialog.text('data.deleted'), buttons: this.deps.dialog.menuButtons() });
   }
 

@@ -9,11 +9,17 @@ import { redactPersonalData } from './redact.js';
  * organisation and unit are attached only when the person has consented (has a profile).
  */
 export class Participation implements Recorder {
-  constructor(private store: ParticipationStore, private secret: string) {}
+  constructor(private store: ParticipationStore, private secret: string, private observe: { unanswered?: () => void } = {}) {}
 
   /** HMAC of channel and platform id: stable per person, meaningless outside this deployment. */
   userKey(channel: ChannelName, userId: string): string {
     return crypto.createHmac('sha256', this.secret).update(`${channel}:${userId}`).digest('base64url').slice(0, 22);
+  }
+
+  /** The key for a state saved under the former `<channel>:<platform id>` session id. */
+  legacyKey(sessionId: string): string {
+    const i = sessionId.indexOf(':');
+    return this.userKey(sessionId.slice(0, i) as ChannelName, sessionId.slice(i + 1));
   }
 
   async record(turn: Pick<Turn, 'inbound' | 'userKey'>, type: EventType, details: EventDetails = {}): Promise<void> {
@@ -30,8 +36,9 @@ export class Participation implements Recorder {
     });
   }
 
-  async unanswered(channel: ChannelName, question: string, at: Date): Promise<void> {
-    await this.store.recordUnanswered(channel, redactPersonalData(question), at);
+  async unanswered(turn: Pick<Turn, 'inbound' | 'userKey'>, question: string): Promise<void> {
+    await this.store.recordUnanswered(turn.inbound.channel, redactPersonalData(question), turn.inbound.receivedAt, turn.userKey);
+    this.observe.unanswered?.();
   }
 
   async feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason, at: Date): Promise<void> {

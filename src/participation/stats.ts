@@ -48,8 +48,13 @@ export { CHANNEL_LABELS, EVENT_LABELS, UNKNOWN_UNIT, UNREGISTERED } from './labe
 export const REPORTED_CHANNELS = ['zalo', 'messenger', 'telegram', 'web'] as const;
 
 export interface Counts {
-  /** `contact` events: people reached (first message of a conversation). */
+  /** `contact` events on platform accounts (Zalo, Messenger, Telegram, ...): people reached. */
   reached: number;
+  /**
+   * `contact` events on the web chat: conversations started. The browser makes up its own id, so these are
+   * sessions, not people; counted apart so that a flood of made-up ids cannot pass for people reached.
+   */
+  webSessions: number;
   answered: number;
   unanswered: number;
   quizStarted: number;
@@ -98,13 +103,13 @@ export interface StatsContext {
 
 class Bucket {
   constructor(private trackPeople = true) {}
-  reached = 0; answered = 0; unanswered = 0; quizStarted = 0; quizCompleted = 0; quizPassed = 0;
+  reached = 0; webSessions = 0; answered = 0; unanswered = 0; quizStarted = 0; quizCompleted = 0; quizPassed = 0;
   registrations = 0; feedbackHelpful = 0; feedbackUnhelpful = 0;
   private keys?: Set<string>;
 
   add(e: StoredEvent): void {
     switch (e.type) {
-      case 'contact': this.reached++; break;
+      case 'contact': if (e.channel === 'web') this.webSessions++; else this.reached++; break;
       case 'question_answered': this.answered++; break;
       case 'question_unanswered': this.unanswered++; break;
       case 'quiz_started': this.quizStarted++; break;
@@ -118,7 +123,7 @@ class Bucket {
 
   row(): Row {
     return {
-      reached: this.reached, answered: this.answered, unanswered: this.unanswered,
+      reached: this.reached, webSessions: this.webSessions, answered: this.answered, unanswered: this.unanswered,
       quizStarted: this.quizStarted, quizCompleted: this.quizCompleted, quizPassed: this.quizPassed,
       registrations: this.registrations, feedbackHelpful: this.feedbackHelpful, feedbackUnhelpful: this.feedbackUnhelpful,
       participants: this.keys?.size ?? 0,

@@ -1,8 +1,8 @@
 import type { ChannelName } from '../core/messages.js';
 import type { OutreachStores } from './outreach-ports.js';
 import type {
-  CompletionCode, EventFilter, FeedbackReasonRecord, FeedbackReasonRow, InboundItem, ParticipationEvent, PendingInbound, Profile, QuizResult, StaffSession, StaffUser, StoredEvent,
-  UnansweredQuestion,
+  CompletionCode, EventFilter, FeedbackReasonRecord, FeedbackReasonRow, InboundItem, ParticipationEvent, PendingInbound, Person, Profile, Purged,
+  QuizResult, StaffSession, StaffUser, StoredEvent, UnansweredQuestion,
 } from './types.js';
 
 /**
@@ -15,6 +15,8 @@ export interface ConversationStore {
   getState(sessionId: string): Promise<Record<string, unknown> | undefined>;
   saveState(sessionId: string, state: Record<string, unknown>): Promise<void>;
   deleteState(sessionId: string): Promise<void>;
+  /** Moves states kept under former raw-id session ids to pseudonymous keys (once, at start). */
+  rekeyLegacy(rekey: (legacyId: string) => string): Promise<number>;
 }
 
 /**
@@ -34,6 +36,8 @@ export interface InboxStore {
   renewInbound(channel: string, messageId: string, attempts: number, leaseMs: number): Promise<boolean>;
   /** Marks the message handled and drops its stored event and user id; the id stays to recognise redeliveries. */
   completeInbound(channel: string, messageId: string): Promise<void>;
+  /** Messages not handled yet, per channel (for the inbox depth gauge). */
+  countPending(): Promise<Record<string, number>>;
   /** A channel's pending messages without a running lease, received before `olderThan` (all when undefined), oldest first. */
   pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]>;
 }
@@ -42,13 +46,17 @@ export interface InboxStore {
 export interface ParticipationStore {
   getProfile(userKey: string): Promise<Profile | undefined>;
   saveProfile(profile: Profile): Promise<void>;
-  /** Deletes the profile and every per-person record of this key (subscription, contact, conversations with staff); returns how many rows went. */
-  deletePersonalData(userKey: string): Promise<number>;
+  /**
+   * Erases every row holding the person's key, platform id or words (profile, conversation state, unanswered
+   * questions, messages in the inbox, subscription, contact, conversations with staff); events and completion codes
+   * stay as anonymous counts. Returns the rows touched.
+   */
+  deletePersonalData(person: Person): Promise<number>;
   recordEvent(event: ParticipationEvent): Promise<void>;
   /** Streams matching events in time order, in pages, so exports of millions of rows stay small in memory. */
   iterateEvents(filter: EventFilter, pageSize?: number): AsyncIterable<StoredEvent>;
   countEvents(filter: EventFilter): Promise<number>;
-  recordUnanswered(channel: ChannelName, text: string, at: Date): Promise<void>;
+  recordUnanswered(channel: ChannelName, text: string, at: Date, userKey: string): Promise<void>;
   listUnanswered(limit: number): Promise<UnansweredQuestion[]>;
   saveCompletionCode(code: CompletionCode): Promise<void>;
   findCompletionCode(code: string): Promise<CompletionCode | undefined>;
@@ -71,6 +79,8 @@ export interface StaffStore {
   createStaffSession(session: StaffSession): Promise<void>;
   getStaffSession(token: string): Promise<StaffSession | undefined>;
   deleteStaffSession(token: string): Promise<void>;
+  /** Ends every open session of an account (its password was reset or it was disabled); returns how many. */
+  deleteStaffSessionsOf(username: string): Promise<number>;
   logAudit(actor: string, action: string, detail: string): Promise<void>;
   listAudit(limit: number): Promise<{ at: Date; actor: string; action: string; detail: string }[]>;
 }
@@ -83,6 +93,15 @@ export interface SettingsStore {
   compareAndSetSetting(key: string, expected: string | undefined, next: string): Promise<boolean>;
 }
 
+/** Storage limitation: what is kept only for a while is purged once older than a cutoff. */
+export interface RetentionStore {
+  /**
+   * Removes handled inbox rows, unanswered question texts, and the conversation state of people without a
+   * consented profile, last touched before `cutoff`. Anonymous counts (events) stay.
+   */
+  purgeOlderThan(cutoff: Date): Promise<Purged>;
+}
+
 /** The whole store, as the composition root holds it. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -92,6 +111,7 @@ export interface Store {
   readonly staff: StaffStore;
   readonly settings: SettingsStore;
   readonly outreach: OutreachStores;
+  readonly retention: RetentionStore;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

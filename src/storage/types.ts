@@ -12,6 +12,20 @@ export interface Profile {
 export type { EventType } from '../core/ports.js';
 import type { EventType } from '../core/ports.js';
 
+/** Whom a request about personal data is about: the pseudonymous key, and the platform id it was made from. */
+export interface Person {
+  userKey: string;
+  channel: ChannelName;
+  userId: string;
+}
+
+/** What a retention run removed. */
+export interface Purged {
+  inbox: number;
+  unanswered: number;
+  conversations: number;
+}
+
 /** One participation record. userKey, organisation and unit are set only with consent. */
 export interface ParticipationEvent {
   at: Date;

@@ -43,7 +43,7 @@ beforeAll(async () => {
   const side = sqliteStore(path.join(t.dataDir, 'bot.sqlite'));
   for (const e of events()) await side.participation.recordEvent(e);
   await side.staff.saveStaffUser({ username: 'canbo', passwordHash: await hashPassword('mat-khau-can-bo-1'), role: 'admin' });
-  await side.participation.recordUnanswered('web', 'lịch tiêm phòng cho trâu bò', new Date('2025-05-04T03:00:00Z'));
+  await side.participation.recordUnanswered('web', 'lịch tiêm phòng cho trâu bò', new Date('2025-05-04T03:00:00Z'), 'k-e2e');
   await side.close();
   browser = await launchBrowser();
 });
@@ -117,6 +117,7 @@ describe.skipIf(!ready)('admin dashboard', () => {
     await setPeriod(page, '2025-05-01', '2025-05-31');
     await page.getByRole('button', { name: 'Xem số liệu' }).click();
     await expect.poll(() => page.locator('#card-reached .value').textContent()).toBe('12');
+    expect(await page.locator('#card-web-sessions .value').textContent()).toBe('0');
     expect(await page.locator('#card-answered .value').textContent()).toBe('2');
     expect(await page.locator('#card-unanswered .value').textContent()).toBe('1');
     expect(await page.locator('#card-completed .value').textContent()).toBe('2');

@@ -138,8 +138,8 @@ export class FakeRecorder implements Recorder {
     this.events.push({ type, userKey: turn.userKey, ...details });
   }
 
-  async unanswered(channel: ChannelName, question: string, at: Date): Promise<void> {
-    this.unansweredQuestions.push({ channel, question, at });
+  async unanswered(turn: Pick<Turn, 'inbound' | 'userKey'>, question: string): Promise<void> {
+    this.unansweredQuestions.push({ channel: turn.inbound.channel, question, at: turn.inbound.receivedAt });
   }
 
   async feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason): Promise<void> {

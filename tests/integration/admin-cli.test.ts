@@ -68,6 +68,28 @@ describe('admin CLI on SQLite', () => {
     expect((await cli(['disable-user', 'phunu.sinho'], env)).code).toBe(0);
     expect((await fetch(`${t.url}/api/admin/me`, { headers: { cookie } })).status).toBe(401);
     expect((await cli(['list-users'], env)).stdout).toMatch(/phunu\.sinho.*\[đã khoá\]/);
+    const store = sqliteStore(path.join(dataDir, 'bot.sqlite'));
+    expect(await store.staff.deleteStaffSessionsOf('phunu.sinho')).toBe(0); // none left behind to come back to life
+    await store.close();
+  });
+
+  it('resetting a password (add-user on an existing account) ends the sessions opened with the old one', async () => {
+    t ??= await startTestApp({ DATA_DIR: dataDir });
+    const login = (password: string) => fetch(`${t!.url}/api/admin/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'chu.tich', password }),
+    });
+    const before = await login('mat-khau-rat-dai-1');
+    expect(before.status).toBe(200);
+    const cookie = before.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${t.url}/api/admin/me`, { headers: { cookie } })).status).toBe(200);
+
+    const reset = await cli(['add-user', 'chu.tich', '--role', 'admin', '--password', 'mat-khau-moi-hoan-toan-2'], env);
+    expect(reset.code).toBe(0);
+    expect((await fetch(`${t.url}/api/admin/me`, { headers: { cookie } })).status).toBe(401);
+    expect((await login('mat-khau-rat-dai-1')).status).toBe(401);
+    const after = await login('mat-khau-moi-hoan-toan-2');
+    expect(after.status).toBe(200);
+    expect((await fetch(`${t.url}/api/admin/me`, { headers: { cookie: after.headers.get('set-cookie')!.split(';')[0]! } })).status).toBe(200);
   });
 
   it('verifies completion codes', async () => {

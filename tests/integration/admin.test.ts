@@ -102,7 +102,7 @@ beforeAll(async () => {
   await side.staff.saveStaffUser({ username: 'viewer.nd', passwordHash: await hashPassword('mat-khau-viewer-1'), role: 'viewer', organisation: NONG_DAN });
   await side.staff.saveStaffUser({ username: 'brute', passwordHash: await hashPassword('mat-khau-dung-123'), role: 'admin' });
   await side.participation.saveCompletionCode({ code: 'BDHVS-TEST-2345', quizId: 'vneid', score: 9, total: 10, at: vn('2025-03-10T08:08:00'), userKey: k1 });
-  await side.participation.recordUnanswered('web', 'giá lúa hôm nay bao nhiêu', vn('2025-03-20T09:05:00'));
+  await side.participation.recordUnanswered('web', 'giá lúa hôm nay bao nhiêu', vn('2025-03-20T09:05:00'), 'k-seed');
 
   // Real traffic through the chat API, including a person who registers with consent.
   await t.chat(RAW_USER_ID, { payload: 'START' });
@@ -243,7 +243,7 @@ describe('GET /api/admin/stats', () => {
     const s = await getJson(`/api/admin/stats?${MARCH}`);
     expect(s.events).toBe(MARCH_EVENTS);
     expect(s.totals).toEqual({
-      reached: 13, answered: 9, unanswered: 3, quizStarted: 5, quizCompleted: 5, quizPassed: 3, passRate: 0.6,
+      reached: 5, webSessions: 8, answered: 9, unanswered: 3, quizStarted: 5, quizCompleted: 5, quizPassed: 3, passRate: 0.6,
       registrations: 4, feedbackHelpful: 1, feedbackUnhelpful: 1, participants: 4,
     });
   });
@@ -251,14 +251,15 @@ describe('GET /api/admin/stats', () => {
   it('breaks down by day, organisation, commune, channel and quiz', async () => {
     const s = await getJson(`/api/admin/stats?${MARCH}`);
     expect(s.byDay).toHaveLength(31);
-    expect(s.byDay[0]).toMatchObject({ date: '2025-03-01', reached: 1 });
-    expect(s.byDay.find((d: any) => d.date === '2025-03-05')).toMatchObject({ reached: 6 });
-    expect(s.byDay[30]).toMatchObject({ date: '2025-03-31', reached: 1 });
+    expect(s.byDay[0]).toMatchObject({ date: '2025-03-01', reached: 0, webSessions: 1 });
+    expect(s.byDay.find((d: any) => d.date === '2025-03-05')).toMatchObject({ reached: 0, webSessions: 6 });
+    expect(s.byDay.find((d: any) => d.date === '2025-03-06')).toMatchObject({ reached: 5, webSessions: 0 });
+    expect(s.byDay[30]).toMatchObject({ date: '2025-03-31', reached: 0, webSessions: 1 });
 
     const org = (name: string) => s.byOrganisation.find((o: any) => o.organisation === name);
     expect(org(NONG_DAN)).toMatchObject({ participants: 3, answered: 3, unanswered: 1, quizCompleted: 3, quizPassed: 2, registrations: 3 });
     expect(org(DOAN)).toMatchObject({ participants: 1, answered: 2, quizCompleted: 1, quizPassed: 1, registrations: 1 });
-    expect(org('Chưa đăng ký')).toMatchObject({ registered: false, reached: 13, answered: 4, unanswered: 2, quizCompleted: 1, quizPassed: 0 });
+    expect(org('Chưa đăng ký')).toMatchObject({ registered: false, reached: 5, webSessions: 8, answered: 4, unanswered: 2, quizCompleted: 1, quizPassed: 0 });
     expect(org('Hội Cựu chiến binh')).toMatchObject({ participants: 0, answered: 0 });
 
     expect(s.byUnit).toHaveLength(38 + 1);
@@ -266,7 +267,8 @@ describe('GET /api/admin/stats', () => {
     expect(s.byUnit.find((u: any) => u.unit === 'Tân Phong')).toMatchObject({ label: 'Phường Tân Phong', participants: 1, quizCompleted: 1 });
 
     const ch = (c: string) => s.byChannel.find((x: any) => x.channel === c);
-    expect(ch('web')).toMatchObject({ reached: 8, answered: 4, unanswered: 2 });
+    // Web chat ids are made up by the browser: sessions, never counted as people reached.
+    expect(ch('web')).toMatchObject({ reached: 0, webSessions: 8, answered: 4, unanswered: 2 });
     expect(ch('zalo')).toMatchObject({ reached: 5, answered: 3, registrations: 2 });
     expect(ch('telegram')).toMatchObject({ answered: 2, quizPassed: 1 });
     expect(ch('messenger')).toMatchObject({ registrations: 1 });
@@ -291,7 +293,7 @@ describe('GET /api/admin/stats', () => {
 
   it('sees the chat traffic of today with pseudonymous keys only', async () => {
     const s = await getJson('/api/admin/stats');
-    expect(s.totals.reached).toBeGreaterThanOrEqual(13 + 2 + 2);
+    expect(s.totals.reached + s.totals.webSessions).toBeGreaterThanOrEqual(13 + 2 + 2);
     expect(s.byOrganisation.find((o: any) => o.organisation === NONG_DAN).registrations).toBe(4);
   });
 });

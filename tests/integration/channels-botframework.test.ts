@@ -37,6 +37,27 @@ afterEach(async () => {
 });
 
 describe('Bot Framework channel (Teams, Web Chat)', () => {
+  it('refuses a genuinely signed token without expiry, and nothing is sent', async () => {
+    const b = await start();
+    const res = await deliver(b, bfMessage(fake, { user: '29:1noexp', text: 'menu' }), fake.sign({ claims: { exp: undefined } }));
+    expect(res.status).toBe(401);
+    expect((await deliver(b, bfMessage(fake, { user: '29:1noexp', text: 'menu' }), fake.sign({ claims: { exp: 'soon' } }))).status).toBe(401);
+    await deliver(b, bfMessage(fake, { user: '29:1noexp', text: 'hướng dẫn' }));
+    await waitFor(() => fake.sent.length >= 1, 'the genuine reply');
+    expect(fake.sent.map((x) => x.activity.text?.slice(0, 12))).toEqual(['Cách dùng tr']);
+  });
+
+  it('acknowledges a signed conversationUpdate whose membersAdded is not a list with 200, answering nothing', async () => {
+    const b = await start();
+    for (const membersAdded of [{ id: '29:1mal' }, 'x', 42, null, [null, 7, { id: 3 }]]) {
+      const res = await deliver(b, { ...bfMembersAdded(fake, { user: '29:1mal' }), membersAdded });
+      expect(res.status, JSON.stringify(membersAdded)).toBe(200);
+    }
+    await deliver(b, bfMessage(fake, { user: '29:1mal', text: 'menu' }));
+    await waitFor(() => fake.sent.length >= 1, 'the genuine reply');
+    expect(fake.sent.map((x) => x.activity.text)).toEqual(['Bạn muốn làm gì?']);
+  });
+
   it('greets a person who opens the chat with the menu as a hero card, sent with the bot\'s own token', async () => {
     const b = await start();
     const update = bfMembersAdded(fake, { user: '29:1alice', channelId: 'webchat', conversationType: undefined });

@@ -5,6 +5,7 @@ import type { PlatformChannelOptions } from '../../src/channels/index.js';
 import { FakeMessenger, FB_APP_SECRET, FB_PAGE_TOKEN, FB_VERIFY_TOKEN, fbBody, fbEvent, fbSign } from '../helpers/fake-messenger.js';
 import { infoLogs, metric, startBot, type Bot } from '../helpers/fake-server.js';
 import { runScript, waitFor } from '../helpers/wait.js';
+import Database from 'better-sqlite3';
 
 let fake: FakeMessenger;
 let bot: Bot | undefined;
@@ -163,6 +164,41 @@ describe('Messenger channel', () => {
     expect(fake.messageCalls).toHaveLength(0);
     await deliver(b, fbBody([fbEvent({ psid: 'I9', text: 'menu' })]));
     await waitFor(() => fake.sent.length >= 1, 'reply inside the window');
+  });
+});
+
+describe('Messenger batches and redeliveries (issue 11)', () => {
+  it('keeps answering other requests while it stores a signed batch of 400 events', async () => {
+    const b = await start();
+    const db = new Database(`${b.dataDir}/bot.sqlite`, { readonly: true });
+    // Rows stored so far (handled or not): they only grow while the batch is being stored.
+    const count = () => (db.prepare("SELECT COUNT(*) AS n FROM inbox WHERE channel = 'messenger'").get() as { n: number }).n;
+    const events = Array.from({ length: 400 }, (_, i) => fbEvent({ psid: `B${i}`, text: 'menu' }));
+    const raw = JSON.stringify(fbBody(events));
+    let done = false;
+    const batch = b.post('/webhooks/messenger', raw, { 'x-hub-signature-256': fbSign(raw) }).finally(() => { done = true; });
+    // Health checks from the same process: each is answered only when the server's event loop is free. Before,
+    // the 400 events were stored without yielding, so no check could be answered while some but not all were stored.
+    const seenWhileStoring: number[] = [];
+    while (!done) {
+      expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+      const n = count();
+      if (!done && n > 0 && n < 400) seenWhileStoring.push(n);
+    }
+    expect((await batch).status).toBe(200);
+    expect(seenWhileStoring.length).toBeGreaterThan(0);
+    // Every sender answered (a send timing out under load may be retried, so count people, not sends).
+    await waitFor(() => new Set(fake.sent.map((x) => x.recipient.id)).size === 400, 'all 400 answered', 60_000);
+    db.close();
+  });
+
+  it('answers a postback without timestamp and mid once, however often it is delivered', async () => {
+    const b = await start();
+    const postback = { sender: { id: 'PB1' }, recipient: { id: '100200300400500' }, postback: { title: 'Hướng dẫn', payload: 'HELP' } };
+    for (let i = 0; i < 3; i++) expect((await deliver(b, fbBody([postback]))).status).toBe(200);
+    await deliver(b, fbBody([fbEvent({ psid: 'PB1', text: 'menu' })]));
+    await waitFor(() => fake.sent.length >= 2, 'help and menu');
+    expect(texts().map((t) => t.slice(0, 12))).toEqual(['Cách dùng tr', 'Bạn muốn làm']);
   });
 });
 

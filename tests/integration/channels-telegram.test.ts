@@ -27,6 +27,22 @@ afterEach(async () => {
 });
 
 describe('Telegram channel (webhook)', () => {
+  it('acknowledges signed but malformed button presses (no sender, no chat) with 200 and answers nothing', async () => {
+    const b = await start();
+    const malformed = [
+      { update_id: 700000001, callback_query: { id: '4382000001', data: 'HELP', chat_instance: '-1' } },
+      { update_id: 700000002, callback_query: { id: '4382000002', data: 'HELP', message: { message_id: 3, date: 1, text: 'Chọn' } } },
+      { update_id: 700000003, callback_query: { id: '4382000003', data: 'HELP', from: null, message: { message_id: 4, chat: null } } },
+    ];
+    // Before, these threw while being read and got 500, so Telegram resent them forever.
+    for (const u of malformed) expect((await deliver(b, u)).status).toBe(200);
+    for (const u of malformed) expect((await deliver(b, u)).status).toBe(200);
+    await deliver(b, tgTextUpdate('menu', 333));
+    await waitFor(() => fake.sent.length >= 1, 'the genuine reply');
+    expect(fake.sent.map((x) => String(x.chat_id))).toEqual(['333']);
+    expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+  });
+
   it('greets with the menu as an inline keyboard and answers button presses', async () => {
     const b = await start();
     const res = await deliver(b, tgTextUpdate('/start', 111));

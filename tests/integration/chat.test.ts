@@ -252,7 +252,7 @@ describe('consent and personal data', () => {
     const r = await t.chat('c-1', { text: 'khong dong y' });
     expect(r[0]!.text).toMatch(/không lưu thông tin cá nhân/);
     await t.chat('c-1', { text: 'vneid la gi' });
-    expect((await t.chat('c-1', { text: 'Dữ liệu của tôi' }))[0]!.text).toMatch(/không lưu thông tin cá nhân nào/);
+    expect((await t.chat('c-1', { text: 'Dữ liệu của tôi' }))[0]!.text).toMatch(/không lưu tổ chức, xã\/phường hay kết quả nào gắn với bạn.*180 ngày/);
     const d = db();
     expect(d.prepare('SELECT COUNT(*) n FROM profiles').get()).toEqual({ n: 0 });
     expect(d.prepare('SELECT COUNT(*) n FROM events WHERE user_key IS NOT NULL').get()).toEqual({ n: 0 });

@@ -132,7 +132,7 @@ describe.each(stores)('%s outreach storage', (_name, open, rows) => {
 
   it('deleting a person\'s data leaves nothing of them in the outreach tables, and keeps the counts', async () => {
     const before = (await s.outreach.broadcasts.deliveryCounts('b1')).reduce((n, c) => n + c.count, 0);
-    await s.participation.deletePersonalData('k2');
+    await s.participation.deletePersonalData({ userKey: 'k2', channel: 'telegram', userId: '2' });
     expect(await s.outreach.subscriptions.getSubscription('k2')).toBeUndefined();
     expect(await s.outreach.subscriptions.getContact('k2')).toBeUndefined();
     expect(await s.outreach.handoffs.activeHandoff('k2')).toBeUndefined();

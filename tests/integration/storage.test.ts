@@ -147,7 +147,7 @@ for (const [name, open] of stores) describe.skipIf(name === 'PostgreSQL' && !pgR
   it('deletes personal data but keeps anonymous counts', async () => {
     await s.participation.saveProfile({ userKey: 'k1', channel: 'web', consentAt: new Date(), organisation: 'Hội Nông dân', unit: 'Mường Kim' });
     expect((await s.participation.getProfile('k1'))?.unit).toBe('Mường Kim');
-    expect(await s.participation.deletePersonalData('k1')).toBeGreaterThan(5);
+    expect(await s.participation.deletePersonalData({ userKey: 'k1', channel: 'web', userId: 'web-k1' })).toBeGreaterThan(5);
     expect(await s.participation.getProfile('k1')).toBeUndefined();
     expect(await s.participation.countEvents({})).toBe(25);
     expect(await s.participation.countEvents({ organisation: 'Hội Nông dân' })).toBe(0);
@@ -176,7 +176,7 @@ for (const [name, open] of stores) describe.skipIf(name === 'PostgreSQL' && !pgR
     expect(await s.participation.quizResults('k9', 5)).toEqual([{ quizId: 'mat-khau', at, score: 12, total: 12, passed: true, code: 'BDHVS-CLAI-MED1' }]);
     expect(await s.participation.countEvents({ organisation: 'Hội Nông dân', unit: 'Pa Ủ' })).toBe(1);
     expect(await s.participation.quizResults('k8', 5)).toEqual([]);
-    await s.participation.deletePersonalData('k9');
+    await s.participation.deletePersonalData({ userKey: 'k9', channel: 'web', userId: 'k9-user' });
     expect(await s.participation.quizResults('k9', 5)).toEqual([]);
   });
 
@@ -203,7 +203,7 @@ for (const [name, open] of stores) describe.skipIf(name === 'PostgreSQL' && !pgR
     expect(await s.staff.getStaffSession('t1')).toBeUndefined();
     await s.staff.logAudit('lan', 'export', 'xlsx');
     expect((await s.staff.listAudit(5))[0]).toMatchObject({ actor: 'lan', action: 'export' });
-    await s.participation.recordUnanswered('web', 'giá vàng', new Date());
+    await s.participation.recordUnanswered('web', 'giá vàng', new Date(), 'k2');
     expect((await s.participation.listUnanswered(1))[0]?.text).toBe('giá vàng');
     await s.close();
   });

@@ -13,3 +13,22 @@ describe('redacting personal data from kept questions', () => {
     expect(redactPersonalData(q)).toBe(q);
   });
 });
+
+describe('redacting long texts', () => {
+  // Before, the e-mail pattern restarted at every letter of a long run: 20,000 letters took seconds and
+  // 200,000 would take minutes (this test's timeout). Speed itself is measured by bench/redact.ts.
+  it.each([20_000, 200_000])('completes on %i characters and still masks what it should', (n) => {
+    const filler = 'ầ'.repeat(n / 2);
+    const text = `${filler} gửi về lan.nguyen@gmail.com hoặc gọi 0912 345 678 ${'nguyễnvăn'.repeat(n / 20)}`;
+    const out = redactPersonalData(text);
+    expect(out).toBe(`${filler} gửi về [email] hoặc gọi [10 chữ số] ${'nguyễnvăn'.repeat(n / 20)}`);
+  });
+
+  it.each([
+    ['a@' + 'b.'.repeat(50_000) + '1', 'a@' + 'b.'.repeat(50_000) + '1'],
+    ['x'.repeat(100_000) + '@' + 'y'.repeat(100_000), 'x'.repeat(100_000) + '@' + 'y'.repeat(100_000)],
+    ['1.'.repeat(100_000), '[100000 chữ số]'],
+  ])('completes on hostile shapes (%#)', (input, expected) => {
+    expect(redactPersonalData(input)).toBe(expected);
+  });
+});

@@ -165,9 +165,15 @@ export class BotFrameworkAdapter implements PlatformAdapter<Activity, BfPart> {
     if (!this.runtime) return { status: 503, code: 'starting', message: 'Not ready yet', retryAfterSeconds: 1 };
     // Only tokens issued by the Bot Framework channel service go further (no Emulator or skill tokens).
     const authorization = req.header('authorization');
-    if (bearerClaims(authorization)?.iss !== CHANNEL_TOKEN_ISSUER) {
+    const claims = bearerClaims(authorization);
+    if (claims?.iss !== CHANNEL_TOKEN_ISSUER) {
       this.o.log.warn({ channel: 'botframework', reason: authorization ? 'not a channel token' : 'no token' }, 'botframework request refused');
       return { status: 401, code: 'unauthorized', message: 'Missing or invalid token' };
+    }
+    // botbuilder checks `exp` only when present: a signed token without one would be good forever.
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
+      this.o.log.warn({ channel: 'botframework', reason: 'token without expiry' }, 'botframework request refused');
+      return { status: 401, code: 'unauthorized', message: 'Token without expiry' };
     }
     const a = req.body as Partial<Activity> | undefined;
     if (!a || typeof a.type !== 'string' || typeof a.serviceUrl !== 'string' || !a.serviceUrl) {

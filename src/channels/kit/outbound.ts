@@ -85,6 +85,7 @@ export class TokenBucket {
 export class Outbound {
   readonly options: OutboundOptions;
   private chains = new Map<string, Promise<void>>();
+  private queued = 0;
   private bucket: TokenBucket;
   private abort = new AbortController();
   private failureWrites: Promise<void> = Promise.resolve();
@@ -105,7 +106,13 @@ export class Outbound {
   }
 
   /** Runs `task` after every earlier task of the same key (one user); never rejects. */
+  /** Tasks queued or running (the outbox depth). */
+  get pending(): number {
+    return this.queued;
+  }
+
   inOrder(key: string, task: () => Promise<void>): Promise<void> {
+    this.queued++;
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous.then(task).catch((err: unknown) => {
       this.log.error({ channel: this.channel, err: describe(err) }, 'message processing failed');
@@ -113,6 +120,7 @@ export class Outbound {
     });
     this.chains.set(key, next);
     void next.finally(() => {
+      this.queued--;
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
     return next;

@@ -61,6 +61,7 @@ export class PlatformChannel<E, P> implements Channel, ProactiveChannel {
       },
       onTaskError: () => metrics?.processingErrors.inc({ channel }),
     });
+    metrics?.watchOutbox(channel, () => this.outbound.pending);
     this.inbox = new Inbox<E>({
       channel, store: deps.inbox, log: deps.log, queue: this.outbound,
       parse: (event) => this.parse(event), handle: (m, at) => this.handle(m, at), observe: (event, n) => this.observe(event, n),

@@ -70,6 +70,11 @@ export class ZaloAdapter implements PlatformAdapter<ZaloEvent, ZaloPart> {
   private readonly tokens: ZaloTokens;
   private timer?: NodeJS.Timeout;
 
+  /** When the access token in use expires (epoch ms), for the operator's gauge. */
+  tokenExpiresAt(): Promise<number | undefined> {
+    return this.tokens.expiresAt();
+  }
+
   constructor(private o: ZaloOptions) {
     this.http = axios.create({ timeout: o.timeoutMs ?? 10_000, validateStatus: () => true });
     // Staff replies may use the whole 7 days (a person is waiting for an answer); automated ones stay free unless paid sending is on.

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { ParsedMessage } from '../kit/types.js';
 
 export interface ZaloEvent {
@@ -9,6 +10,8 @@ export interface ZaloEvent {
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+/** The inbox keeps message ids after handling (to recognise redeliveries): never the person's id in clear. */
+const hashed = (s: string) => crypto.createHash('sha256').update(s).digest('base64url').slice(0, 32);
 
 /** A follow (greeted as a start), an unfollow (the person left), or a message from a person; undefined for echoes, receipts, seen... */
 export function parseZalo(ev: ZaloEvent): ParsedMessage | undefined {
@@ -17,11 +20,11 @@ export function parseZalo(ev: ZaloEvent): ParsedMessage | undefined {
   const at = Number(ts) > 0 ? Number(ts) : undefined;
   if (name === 'follow') {
     const userId = str(ev.follower?.id);
-    return userId ? { userId, messageId: `follow:${userId}:${ts}`, at, input: { start: true }, present: true } : undefined;
+    return userId ? { userId, messageId: `follow:${hashed(`${userId}:${ts}`)}`, at, input: { start: true }, present: true } : undefined;
   }
   if (name === 'unfollow') {
     const userId = str(ev.follower?.id);
-    return userId ? { userId, messageId: `unfollow:${userId}:${ts}`, input: {}, present: false } : undefined;
+    return userId ? { userId, messageId: `unfollow:${hashed(`${userId}:${ts}`)}`, input: {}, present: false } : undefined;
   }
   if (!name.startsWith('user_send_')) return undefined;
   const userId = str(ev.sender?.id);

@@ -19,4 +19,25 @@ export class SqlConversations implements ConversationStore {
   async deleteState(sessionId: string): Promise<void> {
     await this.db.run('DELETE FROM conversation_state WHERE session_id = ?', [sessionId]);
   }
+
+  /**
+   * Moves states saved under the former `<channel>:<platform id>` ids (pseudonymous keys never hold a colon)
+   * to the key `rekey` gives. Runs at start; a no-op once done. Returns how many moved.
+   */
+  async rekeyLegacy(rekey: (legacyId: string) => string): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const rows = await this.db.query<{ session_id: string; state: unknown; updated_at: unknown }>(
+        "SELECT session_id, state, updated_at FROM conversation_state WHERE session_id LIKE '%:%' LIMIT 500");
+      if (!rows.length) return moved;
+      for (const r of rows) {
+        const state = typeof r.state === 'string' ? r.state : JSON.stringify(r.state);
+        await this.db.batch([
+          ['INSERT INTO conversation_state (session_id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (session_id) DO NOTHING', [rekey(r.session_id), state, r.updated_at]],
+          ['DELETE FROM conversation_state WHERE session_id = ?', [r.session_id]],
+        ]);
+        moved++;
+      }
+    }
+  }
 }

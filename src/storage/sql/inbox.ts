@@ -29,6 +29,11 @@ export class SqlInbox implements InboxStore {
     await this.db.run(`UPDATE inbox SET status = 'done', event = '', user_id = '' WHERE channel = ? AND message_id = ?`, [channel, messageId]);
   }
 
+  async countPending(): Promise<Record<string, number>> {
+    const rows = await this.db.query<{ channel: string; n: unknown }>(`SELECT channel, COUNT(*) AS n FROM inbox WHERE status = 'pending' GROUP BY channel`);
+    return Object.fromEntries(rows.map((r) => [r.channel, num(r.n)]));
+  }
+
   async pendingInbound(channel: string, olderThan: Date | undefined, limit: number): Promise<PendingInbound[]> {
     // One process never stores two rows of a channel in the same millisecond (the inbox sees to it); message_id only makes ties stable.
     const rows = await this.db.query<InboxRow>(`SELECT * FROM inbox WHERE channel = ? AND status = 'pending' AND received_at < ?

@@ -1,7 +1,8 @@
 import type { ChannelName } from '../../core/messages.js';
 import type { ParticipationStore } from '../ports.js';
 import type {
-  CompletionCode, EventFilter, FeedbackReason, FeedbackReasonRecord, FeedbackReasonRow, ParticipationEvent, Profile, QuizResult, StoredEvent, UnansweredQuestion,
+  CompletionCode, EventFilter, FeedbackReason, FeedbackReasonRecord, FeedbackReasonRow, ParticipationEvent, Person, Profile, QuizResult, StoredEvent,
+  UnansweredQuestion,
 } from '../types.js';
 import { num, numOrNull, type SqlDriver } from './driver.js';
 
@@ -46,12 +47,17 @@ export class SqlParticipation implements ParticipationStore {
     [p.userKey, p.channel, p.consentAt.getTime(), p.organisation ?? null, p.unit ?? null]);
   }
 
-  async deletePersonalData(userKey: string): Promise<number> {
+  async deletePersonalData(person: Person): Promise<number> {
+    const { userKey } = person;
     const counts = await this.db.batch([
       ['DELETE FROM profiles WHERE user_key = ?', [userKey]],
       // Keep the anonymous count of what happened, drop who did it.
       ['UPDATE events SET user_key = NULL, organisation = NULL, unit = NULL, attempt_id = NULL WHERE user_key = ?', [userKey]],
       ['UPDATE completion_codes SET user_key = NULL, attempt_id = NULL WHERE user_key = ?', [userKey]],
+      ['DELETE FROM unanswered WHERE user_key = ?', [userKey]],
+      ['DELETE FROM conversation_state WHERE session_id = ?', [userKey]],
+      // Messages not handled yet keep the platform's id and the event until done: drop both now.
+      [`UPDATE inbox SET user_id = '', event = '' WHERE channel = ? AND user_id = ? AND status = 'pending'`, [person.channel, person.userId]],
       // Outreach: the opt-in and the raw id go; conversations with staff lose their words and who they were with,
       // announcements' delivery rows only who received them (the counts stay).
       ['DELETE FROM subscriptions WHERE user_key = ?', [userKey]],
@@ -90,12 +96,12 @@ export class SqlParticipation implements ParticipationStore {
     return num(r!.n);
   }
 
-  async recordUnanswered(channel: ChannelName, text: string, at: Date): Promise<void> {
-    await this.db.run('INSERT INTO unanswered (at, channel, text) VALUES (?, ?, ?)', [at.getTime(), channel, text]);
+  async recordUnanswered(channel: ChannelName, text: string, at: Date, userKey: string): Promise<void> {
+    await this.db.run('INSERT INTO unanswered (at, channel, text, user_key) VALUES (?, ?, ?, ?)', [at.getTime(), channel, text, userKey]);
   }
 
   async listUnanswered(limit: number): Promise<UnansweredQuestion[]> {
-    const rows = await this.db.query<{ id: unknown; at: unknown; channel: string; text: string }>('SELECT * FROM unanswered ORDER BY id DESC LIMIT ?', [limit]);
+    const rows = await this.db.query<{ id: unknown; at: unknown; channel: string; text: string }>('SELECT id, at, channel, text FROM unanswered ORDER BY id DESC LIMIT ?', [limit]);
     return rows.map((r) => ({ id: num(r.id), at: new Date(num(r.at)), channel: r.channel as ChannelName, text: r.text }));
   }
 

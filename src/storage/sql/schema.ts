@@ -54,4 +54,13 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE handoff_messages (id {id}, handoff_id TEXT NOT NULL, sender TEXT NOT NULL, author TEXT, text TEXT NOT NULL, at {bigint} NOT NULL,
      delivered INTEGER NOT NULL DEFAULT 1);
    CREATE INDEX handoff_messages_conversation ON handoff_messages (handoff_id, id);`,
+  // Privacy: unanswered texts linked to the pseudonymous key (erasable with the person's data); indexes for
+  // erasure (pending inbox rows by platform id, staff sessions by account) and for the retention purge.
+  `ALTER TABLE unanswered ADD COLUMN user_key TEXT;
+   CREATE INDEX unanswered_user ON unanswered (user_key);
+   CREATE INDEX unanswered_at ON unanswered (at);
+   CREATE INDEX conversation_state_updated ON conversation_state (updated_at);
+   CREATE INDEX inbox_received ON inbox (received_at);
+   CREATE INDEX inbox_pending_user ON inbox (channel, user_id) WHERE status = 'pending';
+   CREATE INDEX staff_sessions_user ON staff_sessions (username);`,
 ];

@@ -19,6 +19,8 @@ export class SqliteDriver implements SqlDriver {
     this.db.pragma('busy_timeout = 5000');
     // "Now" is the store's clock (tests move it by hand), read through a function so statements stay cacheable.
     this.db.function('bot_now', { deterministic: false }, () => Math.floor(clock()));
+    // Erased personal data is overwritten in the file, not left in free pages.
+    this.db.pragma('secure_delete = ON');
   }
 
   now(): string {

@@ -39,6 +39,10 @@ export class SqlStaff implements StaffStore {
     await this.db.run('DELETE FROM staff_sessions WHERE token = ?', [token]);
   }
 
+  async deleteStaffSessionsOf(username: string): Promise<number> {
+    return this.db.run('DELETE FROM staff_sessions WHERE username = ?', [username]);
+  }
+
   async logAudit(actor: string, action: string, detail: string): Promise<void> {
     await this.db.run('INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, ?, ?)', [Date.now(), actor, action, detail]);
   }

@@ -4,6 +4,7 @@ import { MIGRATIONS } from './schema.js';
 import { SqlConversations } from './conversations.js';
 import { SqlInbox } from './inbox.js';
 import { SqlParticipation } from './participation.js';
+import { SqlRetention } from './retention.js';
 import { SqlSettings } from './settings.js';
 import { SqlStaff } from './staff.js';
 import { SqlSubscriptions } from './subscriptions.js';
@@ -20,6 +21,7 @@ export function sqlStore(db: SqlDriver): Store {
     staff: new SqlStaff(db),
     settings: new SqlSettings(db),
     outreach: { subscriptions: new SqlSubscriptions(db), broadcasts: new SqlBroadcasts(db), handoffs: new SqlHandoffs(db) },
+    retention: new SqlRetention(db),
     migrate: () => db.migrate(MIGRATIONS.map((m) => ddl(db, m))),
     ping: () => db.ping(),
     close: () => db.close(),
