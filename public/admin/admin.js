@@ -238,13 +238,9 @@
     const orgs = s.byOrganisation.filter((o) => o.registered);
     barChart($('chart-orgs'), orgs.map((o) => ({ label: o.organisation, value: o.participants })), `${label('participants')} theo tổ chức`);
 
-<<<<<<< HEAD
-    barChart($('chart-channels'), s.byChannel.map((c) => ({ label: c.label, value: c.reached })), `${label('reached')} theo kênh`);
-=======
-    // The web bar is sessions, not people (see the card "Phiên trò chuyện trên web").
+    // The web bar counts sessions, not people (see the card of web sessions).
     barChart($('chart-channels'), s.byChannel.map((c) => ({ label: c.channel === 'web' ? `${c.label} (phiên)` : c.label, value: c.reached + (c.webSessions || 0) })),
-      'Người được tiếp cận theo kênh');
->>>>>>> security
+      `${label('reached')} theo kênh`);
 
     const active = s.byUnit.filter((u) => u.unit && u.participants > 0).sort((a, b) => b.participants - a.participants);
     const idle = s.byUnit.filter((u) => u.unit && u.participants === 0).length;
@@ -264,23 +260,9 @@
   // ------------------------------------------------------------------------------------------
   // Tables
 
-<<<<<<< HEAD
   // Names of the numbers, from the stats API (the same module names them in the exports).
   let labels = null;
   const label = (metric) => (labels && labels.metrics[metric]) || metric;
-=======
-  const COLUMNS = [
-    ['participants', 'Người tham gia (đã đăng ký)'],
-    ['reached', 'Người được tiếp cận'],
-    ['webSessions', 'Phiên web'],
-    ['answered', 'Câu hỏi đã trả lời'],
-    ['unanswered', 'Câu hỏi chưa trả lời'],
-    ['quizCompleted', 'Bài kiểm tra hoàn thành'],
-    ['quizPassed', 'Bài đạt'],
-    ['passRate', 'Tỷ lệ đạt'],
-    ['registrations', 'Lượt đăng ký'],
-  ];
->>>>>>> security
 
   function cell(tag, text, cls) {
     const c = document.createElement(tag);
