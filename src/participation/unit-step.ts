@@ -37,7 +37,8 @@ export class UnitStep {
 
   area(area: Area): Reply {
     return {
-      text: this.dialog.text('register.area_units', { area: lowerFirst(area.label) }),
+      // The district's own name ("thành phố Lai Châu"): lower-casing the short label would give "tP Lai Châu".
+      text: this.dialog.text('register.area_units', { area: `${area.district} cũ` }),
       buttons: [...area.units.map((u) => this.placeButton({ unit: u })), { title: this.dialog.text('register.other_area'), payload: profilePayloads.encode('areas', {}) }, this.skip()],
     };
   }

@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { ChannelName, Inbound } from '../../src/core/messages.js';
 import type { EventDetails, EventType, Recorder, StateStore, Turn, FeedbackReason } from '../../src/core/ports.js';
 import type { ParticipationStore, SettingsStore } from '../../src/storage/ports.js';
-import type { CompletionCode, Profile } from '../../src/storage/types.js';
+import type { CompletionCode, ParticipationEvent, Profile, QuizResult } from '../../src/storage/types.js';
 
 /** In-memory fakes of the ports, for unit tests that need no server and no database. */
 
@@ -90,10 +90,15 @@ export class MemoryStates implements StateStore {
   }
 }
 
-/** What the activities use of the participation store; the rest is not needed by them and throws. */
+/**
+ * What the activities use of the participation store, in memory, keeping the SQL store's rules (tests/integration/
+ * storage.test.ts holds the real one to them): an event or code without a person keeps its attempt id until the
+ * person claims it; deleting keeps the anonymous rows and drops who made them. The rest of the port throws.
+ */
 export class MemoryParticipation {
   readonly profiles = new Map<string, Profile>();
   readonly codes: CompletionCode[] = [];
+  readonly events: ParticipationEvent[] = [];
   readonly deleted: string[] = [];
 
   async getProfile(userKey: string): Promise<Profile | undefined> {
@@ -107,11 +112,50 @@ export class MemoryParticipation {
 
   async deletePersonalData(userKey: string): Promise<number> {
     this.deleted.push(userKey);
-    return this.profiles.delete(userKey) ? 1 : 0;
+    let n = this.profiles.delete(userKey) ? 1 : 0;
+    for (const e of this.events.filter((x) => x.userKey === userKey)) {
+      Object.assign(e, { userKey: null, organisation: null, unit: null, attemptId: null });
+      n++;
+    }
+    for (const c of this.codes.filter((x) => x.userKey === userKey)) {
+      Object.assign(c, { userKey: null, attemptId: null });
+      n++;
+    }
+    return n;
+  }
+
+  async recordEvent(event: ParticipationEvent): Promise<void> {
+    this.events.push({ ...event });
   }
 
   async saveCompletionCode(code: CompletionCode): Promise<void> {
-    this.codes.push(code);
+    this.codes.push({ ...code });
+  }
+
+  async claimAttempts(userKey: string, attemptIds: string[]): Promise<number> {
+    const claimable = (r: { userKey?: string | null; attemptId?: string | null }) => !r.userKey && !!r.attemptId && attemptIds.includes(r.attemptId);
+    const events = this.events.filter(claimable);
+    for (const r of [...events, ...this.codes.filter(claimable)]) Object.assign(r, { userKey, attemptId: null });
+    return events.length;
+  }
+
+  async fillAffiliation(userKey: string, organisation: string | undefined, unit: string | undefined): Promise<void> {
+    for (const e of this.events.filter((x) => x.userKey === userKey)) {
+      e.organisation ??= organisation ?? null;
+      e.unit ??= unit ?? null;
+    }
+  }
+
+  async quizResults(userKey: string, limit: number): Promise<QuizResult[]> {
+    return this.events
+      .map((e, i) => ({ e, i }))
+      .filter(({ e }) => e.userKey === userKey && e.type === 'quiz_completed')
+      .sort((a, b) => b.e.at.getTime() - a.e.at.getTime() || b.i - a.i)
+      .slice(0, limit)
+      .map(({ e }) => {
+        const code = this.codes.find((c) => c.userKey === userKey && c.quizId === e.quizId && c.at.getTime() === e.at.getTime())?.code;
+        return { quizId: e.quizId!, at: e.at, score: e.score!, total: e.total!, passed: Boolean(e.passed), ...(code ? { code } : {}) };
+      });
   }
 
   /** Typed as the port; calling anything the fake lacks fails the test loudly. */
@@ -128,7 +172,7 @@ export class MemoryParticipation {
 export class FakeRecorder implements Recorder {
   readonly events: ({ type: EventType; userKey: string } & EventDetails)[] = [];
   readonly unansweredQuestions: { channel: ChannelName; question: string; at: Date }[] = [];
-  readonly reasons: { channel: ChannelName; topic: string; reason: FeedbackReason }[] = [];
+  readonly reasons: { channel: ChannelName; topic: string; reason: FeedbackReason; at: Date }[] = [];
 
   userKey(channel: ChannelName, userId: string): string {
     return `key-${channel}-${userId}`;
@@ -142,8 +186,8 @@ export class FakeRecorder implements Recorder {
     this.unansweredQuestions.push({ channel: turn.inbound.channel, question, at: turn.inbound.receivedAt });
   }
 
-  async feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason): Promise<void> {
-    this.reasons.push({ channel, topic, reason });
+  async feedbackReason(channel: ChannelName, topic: string, reason: FeedbackReason, at: Date): Promise<void> {
+    this.reasons.push({ channel, topic, reason, at });
   }
 
   types(): EventType[] {

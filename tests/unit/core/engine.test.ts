@@ -183,6 +183,26 @@ describe('Engine', () => {
     expect(recorder.types().slice(-2)).toEqual(['question_answered', 'feedback_unhelpful']);
   });
 
+  it('asks in one tap why an unhelpful answer did not help, and keeps the reason with the article for staff, once', async () => {
+    await send({ text: 'vneid mức 2 ở đâu' });
+    expect(await send({ payload: 'FB:no' })).toEqual([{ text: dialog.text('feedback.why'), buttons: [
+      { title: dialog.text('feedback.reason_topic'), payload: 'FB:why:topic' }, { title: dialog.text('feedback.reason_long'), payload: 'FB:why:long' },
+      { title: dialog.text('feedback.reason_unclear'), payload: 'FB:why:unclear' }, { title: dialog.text('button.menu'), payload: 'MENU' },
+    ] }]);
+    expect(await send({ payload: 'FB:why:long' })).toEqual([{ text: dialog.text('feedback.noted'), buttons: dialog.menuButtons() }]);
+    expect(recorder.reasons).toEqual([{ channel: 'zalo', topic: 'VNeID', reason: 'long', at }]);
+    // A second tap, and a reason that does not exist, keep nothing more.
+    await send({ payload: 'FB:why:unclear' });
+    await send({ text: 'vneid có mất phí không' });
+    await send({ payload: 'FB:no' });
+    await send({ payload: 'FB:why:nonsense' });
+    expect(recorder.reasons).toHaveLength(1);
+    // A helpful vote only thanks.
+    await send({ text: 'vneid ở đâu' });
+    expect(texts(await send({ payload: 'FB:yes' }))).toEqual([dialog.text('feedback.thanks')]);
+    expect(recorder.types().filter((t) => t.startsWith('feedback'))).toEqual(['feedback_unhelpful', 'feedback_unhelpful', 'feedback_helpful']);
+  });
+
   it('replies to small talk and out-of-scope requests without recording them for staff', async () => {
     expect(texts(await send({ text: 'cảm ơn bot' }))).toEqual(['Không có gì ạ!']);
     const [declined] = await send({ text: 'thời tiết mai thế nào' });

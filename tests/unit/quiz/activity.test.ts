@@ -43,13 +43,20 @@ async function type(text: string): Promise<{ taken: boolean; replies: Reply[] }>
   return { taken, replies: t.replies };
 }
 
-/** The question a reply asks, as the person sees it. */
+/**
+ * The question a reply asks, as the person sees it: options listed under letters with a button per letter, or, for a
+ * statement to judge, no list and the buttons "Đúng" / "Sai".
+ */
 function shown(reply: Reply) {
   const [head, ...lines] = reply.text.split('\n');
   const m = head!.match(/^Câu (\d+)\/(\d+): (.*)$/)!;
   const question = all.find((q) => q.question === m[3])!;
-  const options = lines.map((l) => l.replace(/^[A-D]\. /, ''));
-  return { n: Number(m[1]), total: Number(m[2]), question, options, letters: lines.map((l) => l[0]!), buttons: reply.buttons!, right: options.indexOf(question.options[question.answer - 1]!) };
+  const buttons = reply.buttons!;
+  const options = lines.length ? lines.map((l) => l.replace(/^[A-D]\. /, '')) : buttons.map((b) => b.title);
+  return {
+    n: Number(m[1]), total: Number(m[2]), question, options, letters: lines.map((l) => l[0]!), buttons,
+    right: options.indexOf(question.options[question.answer - 1]!), attempt: buttons[0]!.payload.split(':')[2]!,
+  };
 }
 
 const finalReply = (replies: Reply[]) => replies.at(-1)!;
@@ -68,12 +75,15 @@ async function answerAll(right: (n: number) => boolean, first: Reply): Promise<R
 }
 
 describe('QuizActivity', () => {
-  it('lists the quizzes as buttons', async () => {
+  it('lists the quizzes as buttons, saying how many questions they have', async () => {
     const t = turn();
     await activity.run(t);
-    expect(t.replies).toEqual([{ text: dialog.text('quiz.choose'), buttons: [
+    expect(t.replies).toEqual([{ text: dialog.text('quiz.choose', { count: '1–3' }), buttons: [
       { title: 'Bài thử', payload: 'QZ:start:thu' }, { title: 'Bài thử', payload: 'QZ:start:bon' }, { title: 'Bài thử', payload: 'QZ:start:ds' },
     ] }]);
+    const same = turn();
+    await new QuizActivity([quiz], { dialog, store: store.asStore(), recorder, passRatio: 0.8 }).run(same);
+    expect(same.replies[0]!.text).toBe(dialog.text('quiz.choose', { count: 3 }));
   });
 
   it('starts: records it, introduces the quiz and asks the first question with one button per option', async () => {
@@ -81,10 +91,20 @@ describe('QuizActivity', () => {
     expect(replies[0]!.text).toBe(dialog.text('quiz.start', { title: 'Bài thử', intro: 'Ba câu ngắn.' }));
     const q = shown(replies[1]!);
     expect([q.n, q.total]).toEqual([1, 3]);
-    expect(q.buttons.map((b) => b.title)).toEqual(q.letters);
-    expect(q.buttons.every((b) => /^QZ:a:[0-9a-f]{8}:0:\d$/.test(b.payload))).toBe(true);
-    expect(recorder.events).toEqual([{ type: 'quiz_started', userKey: 'key-web-u1', quizId: 'thu' }]);
+    expect(q.buttons.map((b) => b.title)).toEqual(q.question === q2 ? ['Đúng', 'Sai'] : ['A', 'B', 'C', 'D'].slice(0, q.options.length));
+    expect(q.buttons.every((b) => /^QZ:a:[0-9a-f]{16}:0:\d$/.test(b.payload))).toBe(true);
+    // The attempt's id goes with the event, so that a person who registers later can claim it.
+    expect(recorder.events).toEqual([{ type: 'quiz_started', userKey: 'key-web-u1', quizId: 'thu', attemptId: q.attempt }]);
     expect(activity.awaitsText(state)).toBe(true);
+    expect(shown((await press('QZ:start:thu'))[1]!).attempt).not.toBe(q.attempt);
+  });
+
+  it('asks a true/false statement with "Đúng" / "Sai" buttons instead of lettered options', async () => {
+    const reply = (await press('QZ:start:ds'))[1]!;
+    expect(reply.text).toBe(dialog.text('quiz.question', { n: 1, total: 1, question: q2.question }));
+    expect(reply.buttons!.map((b) => b.title)).toEqual(['Đúng', 'Sai']);
+    const wrong = await press(reply.buttons![0]!.payload);
+    expect(wrong[0]!.text).toBe(`${dialog.text('quiz.wrong_true_false', { option: 'sai', explanation: q2.explanation })}\n${dialog.text('quiz.source', { source: 'Tài liệu chung' })}`);
   });
 
   it('shuffles the options per attempt, but keeps Đúng/Sai in that order', async () => {
@@ -115,8 +135,8 @@ describe('QuizActivity', () => {
     expect(replies[0]!.text).toBe(dialog.text('quiz.stale'));
     const current = shown(replies[1]!);
     expect(current.n).toBe(2);
-    const attempt = current.buttons[0]!.payload.split(':')[2];
-    const otherAttempt = current.buttons[0]!.payload.replace(attempt!, attempt === 'ffffffff' ? 'eeeeeeee' : 'ffffffff');
+    const other = current.attempt === 'f'.repeat(16) ? 'e'.repeat(16) : 'f'.repeat(16);
+    const otherAttempt = current.buttons[0]!.payload.replace(current.attempt, other);
     expect((await press(otherAttempt))[0]!.text).toBe(dialog.text('quiz.stale'));
     // The stale presses counted nothing: the first answer stays wrong.
     const rest = await answerAll(() => true, replies[1]!);
@@ -146,25 +166,26 @@ describe('QuizActivity', () => {
     expect(await type('A')).toEqual({ taken: false, replies: [] });
   });
 
-  it('passes with every answer right: a completion code saved, anonymous without a profile, and the register hint', async () => {
-    const replies = await answerAll(() => true, (await press('QZ:start:thu'))[1]!);
+  it('passes with every answer right: a completion code saved, anonymous without a profile (with its attempt, to claim on registering), and the register hint', async () => {
+    const asked = (await press('QZ:start:thu'))[1]!;
+    const replies = await answerAll(() => true, asked);
     const last = finalReply(replies);
     const code = last.text.match(/BDHVS-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}/)![0];
     expect(last.text).toBe([
       dialog.text('quiz.finished', { score: 3, total: 3, percent: 100 }), dialog.text('quiz.passed', { code }), dialog.text('quiz.register_hint'),
     ].join('\n\n'));
-    expect(store.codes).toEqual([{ code, quizId: 'thu', score: 3, total: 3, at: turn().inbound.receivedAt, userKey: null }]);
+    expect(store.codes).toEqual([{ code, quizId: 'thu', score: 3, total: 3, at: turn().inbound.receivedAt, userKey: null, attemptId: shown(asked).attempt }]);
     expect(last.buttons!.map((b) => b.payload)).toEqual(['QZ:start:thu', 'QUIZ', 'REGISTER', 'MENU']);
-    expect(recorder.events.at(-1)).toEqual({ type: 'quiz_completed', userKey: 'key-web-u1', quizId: 'thu', score: 3, total: 3, passed: true });
+    expect(recorder.events.at(-1)).toEqual({ type: 'quiz_completed', userKey: 'key-web-u1', quizId: 'thu', score: 3, total: 3, passed: true, attemptId: shown(asked).attempt });
     expect(activity.awaitsText(state)).toBe(false);
   });
 
-  it('with a profile, the code carries the person\'s key and no register hint is shown', async () => {
+  it('with a profile, the code carries the person\'s key and no attempt, and no register hint is shown', async () => {
     await store.saveProfile({ userKey: 'key-web-u1', channel: 'web', consentAt: new Date(), organisation: 'Hội Nông dân' });
     const last = finalReply(await answerAll(() => true, (await press('QZ:start:thu'))[1]!));
     expect(last.text).not.toContain(dialog.text('quiz.register_hint'));
     expect(last.buttons!.map((b) => b.payload)).toEqual(['QZ:start:thu', 'QUIZ', 'MENU']);
-    expect(store.codes[0]!.userKey).toBe('key-web-u1');
+    expect(store.codes).toEqual([expect.objectContaining({ userKey: 'key-web-u1', attemptId: null })]);
   });
 
   it('fails below the pass ratio: says how many were needed, saves no code', async () => {
@@ -187,14 +208,14 @@ describe('QuizActivity', () => {
   it('lists the quizzes again for an unknown quiz, a progress whose quiz is gone, or an answer with no quiz running', async () => {
     const unknown = await press('QZ:start:cu');
     expect(unknown[0]!.text).toBe(dialog.text('quiz.unknown'));
-    expect(unknown[1]!.text).toBe(dialog.text('quiz.choose'));
+    expect(unknown[1]!.text).toBe(dialog.text('quiz.choose', { count: '1–3' }));
     state.quiz = { quizId: 'cu', attemptId: 'aaaaaaaa', order: [0], position: 0, correct: 0 };
     const list = turn();
     await activity.run(list);
     expect(list.replies[0]!.buttons![0]!.payload).toBe('QZ:start:thu');
-    expect((await press('QZ:resume'))[0]!.text).toBe(dialog.text('quiz.choose'));
+    expect((await press('QZ:resume'))[0]!.text).toBe(dialog.text('quiz.choose', { count: '1–3' }));
     expect(state.quiz).toBeUndefined();
-    expect((await press('QZ:a:aaaaaaaa:0:1'))[0]!.text).toBe(dialog.text('quiz.choose'));
+    expect((await press('QZ:a:aaaaaaaa:0:1'))[0]!.text).toBe(dialog.text('quiz.choose', { count: '1–3' }));
   });
 });
 
