@@ -42,17 +42,7 @@ export interface App {
 export async function startApp(
   config: Config, log: Logger = createLogger(config.LOG_LEVEL), options: { channels?: PlatformChannelOptions } = {},
 ): Promise<App> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const dialog = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS, ...OUTREACH_TEXTS]);
-  const quizzes = loadQuizzes(config.knowledgeDir);
-  const directory = Directory.load(config.knowledgeDir);
-  const store = await openStore(config);
-  await store.migrate();
-  const secret = await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET);
-  const metrics = new Metrics();
-  const recorder = new Participation(store.participation, secret, { unanswered: () => metrics.unanswered.inc() });
-  await store.conversations.rekeyLegacy((id) => recorder.legacyKey(id));
-  metrics.watchInbox(() => store.inbox.countPending());
+  const { dialog, quizzes, directory, store, secret, metrics, recorder } = await openFoundation(config);
   const retention = new RetentionJob(store.retention, { days: config.RETENTION_DAYS, log, metrics });
   const { outreach, activities: outreachActivities, admin: outreachAdmin } = createOutreach({ config, store, dialog, recorder, secret, metrics, log });
 
@@ -67,11 +57,10 @@ export async function startApp(
     new QuizActivity(quizzes, { dialog, store: store.participation, recorder, passRatio: config.QUIZ_PASS_RATIO }),
   ];
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
-  const lock = redis ? new RedisSessionLock(redis) : localLock;
   const rateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter();
   const engine = new Engine({
-    dialog, states: store.conversations, answerer, recorder, activities, lock, maxTextLength: config.MAX_TEXT_LENGTH,
-    trace: (fields, msg) => log.debug(fields, msg),
+    dialog, states: store.conversations, answerer, recorder, activities, lock: redis ? new RedisSessionLock(redis) : localLock,
+    maxTextLength: config.MAX_TEXT_LENGTH, trace: (fields, msg) => log.debug(fields, msg),
   });
 
   const platforms = createPlatformChannels({ config, engine, store, log, metrics, people: outreach.people }, options.channels);
@@ -92,18 +81,33 @@ export async function startApp(
   await announceStart(log, { url, config, staff: store.staff, storage: store.kind, channels: channels.map((c) => c.name) });
 
   let stopping: Promise<void> | undefined;
+  // In the order of the data flow: no new requests, no new sends, then what is in flight, then the stores.
   const stop = () => (stopping ??= (async () => {
     ready = false;
     await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
-    await outreach.stop();
-    for (const c of channels) await c.stop?.();
-    await retention.stop();
-    await engine.drain();
+    for (const part of [outreach, ...channels, retention, { stop: () => engine.drain() }]) await part.stop?.();
     await redis?.quit().catch(() => undefined);
     await store.close();
     log.info('stopped');
   })());
   return { url, server, log, metrics, stop };
+}
+
+/** Content, the store (migrated) and what records participation: everything the engine and the channels stand on. */
+async function openFoundation(config: Config) {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  // Content first: a broken file stops the start before anything is opened.
+  const dialog = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS, ...OUTREACH_TEXTS]);
+  const quizzes = loadQuizzes(config.knowledgeDir);
+  const directory = Directory.load(config.knowledgeDir);
+  const store = await openStore(config);
+  await store.migrate();
+  const secret = await pseudonymSecret(store.settings, config.PSEUDONYM_SECRET);
+  const metrics = new Metrics();
+  const recorder = new Participation(store.participation, secret, { unanswered: () => metrics.unanswered.inc() });
+  await store.conversations.rekeyLegacy((id) => recorder.legacyKey(id));
+  metrics.watchInbox(() => store.inbox.countPending());
+  return { dialog, quizzes, directory, store, secret, metrics, recorder };
 }
 
 function webChat(o: { engine: Engine; config: Config; limiter: RateLimiter; store: Store; recorder: Participation; metrics: Metrics; people: PeopleHooks }): Channel {

@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { ChannelName, Inbound } from '../../src/core/messages.js';
 import type { EventDetails, EventType, Recorder, StateStore, Turn, FeedbackReason } from '../../src/core/ports.js';
 import type { ParticipationStore, SettingsStore } from '../../src/storage/ports.js';
-import type { CompletionCode, ParticipationEvent, Profile, QuizResult } from '../../src/storage/types.js';
+import type { CompletionCode, ParticipationEvent, Person, Profile, QuizResult } from '../../src/storage/types.js';
 
 /** In-memory fakes of the ports, for unit tests that need no server and no database. */
 
@@ -110,7 +110,7 @@ export class MemoryParticipation {
     this.profiles.set(profile.userKey, { ...profile });
   }
 
-  async deletePersonalData(userKey: string): Promise<number> {
+  async deletePersonalData({ userKey }: Person): Promise<number> {
     this.deleted.push(userKey);
     let n = this.profiles.delete(userKey) ? 1 : 0;
     for (const e of this.events.filter((x) => x.userKey === userKey)) {

@@ -158,7 +158,9 @@ describe('BotFrameworkAdapter webhook', () => {
     expect(await adapter.webhook.verify(request({}, activity))).toMatchObject({ status: 401 });
     expect(await adapter.webhook.verify(request({ authorization: jwt({ iss: 'https://sts.windows.net/tenant/' }) }, activity))).toMatchObject({ status: 401 });
     expect(await adapter.webhook.verify(request({ authorization: 'Bearer x.y' }, activity))).toMatchObject({ status: 401 });
-    const channelToken = { authorization: jwt({ iss: CHANNEL_TOKEN_ISSUER }) };
+    // A channel token without an expiry would be good forever.
+    expect(await adapter.webhook.verify(request({ authorization: jwt({ iss: CHANNEL_TOKEN_ISSUER }) }, activity))).toMatchObject({ status: 401 });
+    const channelToken = { authorization: jwt({ iss: CHANNEL_TOKEN_ISSUER, exp: Math.floor(Date.now() / 1000) + 3600 }) };
     expect(await adapter.webhook.verify(request(channelToken, undefined))).toMatchObject({ status: 400 });
     expect(await adapter.webhook.verify(request(channelToken, { type: 'message' }))).toMatchObject({ status: 400 });
     expect(await adapter.webhook.verify(request(channelToken, { type: 'message', serviceUrl: '' }))).toMatchObject({ status: 400 });

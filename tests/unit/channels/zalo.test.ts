@@ -15,10 +15,14 @@ const base = { app_id: APP_ID, user_id_by_app: '5550001112223334445', timestamp:
 const userSend = (event_name: string, message: object): ZaloEvent => ({ ...base, event_name, sender: { id: USER }, recipient: { id: OA }, message } as ZaloEvent);
 
 describe('parseZalo', () => {
-  it('greets a new follower as a start, keyed by follower and time (a redelivery is the same message)', () => {
+  it('greets a new follower as a start, keyed by follower and time without the id in clear (a redelivery is the same message)', () => {
     const follow = { ...base, oa_id: OA, event_name: 'follow', source: 'oa_profile', follower: { id: USER } } as ZaloEvent;
-    expect(parseZalo(follow)).toEqual({ userId: USER, messageId: `follow:${USER}:1735689600000`, at: 1735689600000, input: { start: true } });
-    expect(parseZalo({ ...follow, timestamp: '1735689999999' })!.messageId).not.toBe(parseZalo(follow)!.messageId);
+    const parsed = parseZalo(follow)!;
+    expect(parsed).toMatchObject({ userId: USER, at: 1735689600000, input: { start: true }, present: true });
+    expect(parsed.messageId).toMatch(/^follow:[\w-]{32}$/);
+    expect(parsed.messageId).not.toContain(USER);
+    expect(parseZalo(follow)!.messageId).toBe(parsed.messageId);
+    expect(parseZalo({ ...follow, timestamp: '1735689999999' })!.messageId).not.toBe(parsed.messageId);
     expect(parseZalo({ ...follow, follower: {} } as ZaloEvent)).toBeUndefined();
   });
 
@@ -34,8 +38,13 @@ describe('parseZalo', () => {
     expect(parseZalo(userSend('user_send_sticker', { msg_id: 'f0e2' }))!.input).toEqual({ unsupported: true });
   });
 
-  it('ignores unfollows, the OA\'s own echoes, receipts, and messages without sender or msg_id', () => {
-    expect(parseZalo({ ...base, event_name: 'unfollow', follower: { id: USER } } as ZaloEvent)).toBeUndefined();
+  it('reads an unfollow as the person leaving (nothing to answer)', () => {
+    const left = parseZalo({ ...base, event_name: 'unfollow', follower: { id: USER } } as ZaloEvent)!;
+    expect(left).toMatchObject({ userId: USER, input: {}, present: false });
+    expect(left.messageId).not.toContain(USER);
+  });
+
+  it('ignores the OA\'s own echoes, receipts, and messages without sender or msg_id', () => {
     expect(parseZalo({ ...userSend('oa_send_text', { msg_id: 'e1', text: 'Bạn muốn làm gì?' }), sender: { id: OA } })).toBeUndefined();
     expect(parseZalo(userSend('user_seen_message', { msg_ids: ['e1'] }))).toBeUndefined();
     expect(parseZalo({ ...userSend('user_send_text', { msg_id: 'x', text: 'a' }), sender: undefined })).toBeUndefined();

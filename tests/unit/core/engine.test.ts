@@ -73,11 +73,12 @@ let recorder: FakeRecorder;
 let answerer: FakeAnswerer;
 let quiz: FakeActivity;
 let profile: FakeActivity;
+let outreach: FakeActivity;
 let engine: Engine;
 const at = new Date(Date.UTC(2026, 2, 3, 2, 0));
 
 function build(lock: SessionLock = localLock) {
-  engine = new Engine({ dialog, states, answerer, recorder, activities: [profile, quiz], lock, maxTextLength: 50 });
+  engine = new Engine({ dialog, states, answerer, recorder, activities: [profile, quiz, outreach], lock, maxTextLength: 50 });
 }
 
 beforeEach(() => {
@@ -86,6 +87,7 @@ beforeEach(() => {
   answerer = new FakeAnswerer();
   profile = new FakeActivity('REG', ['register.start', 'data.show', 'data.delete']);
   quiz = new FakeActivity('QZ', ['quiz.list']);
+  outreach = new FakeActivity('OUT', ['outreach.subscribe', 'outreach.unsubscribe', 'handoff.request', 'handoff.end']);
   build();
 });
 
@@ -101,13 +103,13 @@ describe('Engine', () => {
   it('greets a start with the greeting and the menu; records the first contact once', async () => {
     const [greeting] = await send({ start: true });
     expect(greeting).toEqual(dialog.reply(dialog.node('greeting')));
-    expect(greeting!.buttons!.map((b) => b.payload)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'HELP']);
+    expect(greeting!.buttons!.map((b) => b.payload)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
     await send({ text: 'menu' });
     await send({ start: true });
     expect(recorder.events).toEqual([{ type: 'contact', userKey: 'key-zalo-u1' }]);
     await send({ text: 'menu' }, 'u2');
     expect(recorder.types()).toEqual(['contact', 'contact']);
-    expect(JSON.parse(states.saved.get('zalo:u1')!)).toMatchObject({ greeted: true });
+    expect(JSON.parse(states.saved.get('key-zalo-u1')!)).toMatchObject({ greeted: true });
   });
 
   it('refuses a text over maxTextLength politely, without asking anyone', async () => {
@@ -158,7 +160,7 @@ describe('Engine', () => {
     expect(await send({ text: 'Menu' })).toEqual([dialog.reply(dialog.node('menu'))]);
     expect(profile.calls).toEqual(['leave']);
     expect(quiz.calls).toEqual(['leave']);
-    expect(JSON.parse(states.saved.get('zalo:u1')!)).toMatchObject({ REG: 'left', QZ: 'left' });
+    expect(JSON.parse(states.saved.get('key-zalo-u1')!)).toMatchObject({ REG: 'left', QZ: 'left' });
     // Pressing a global node's button too; an activity's own node does not make others leave.
     await send({ payload: 'QUIZ' });
     expect(profile.calls).toEqual(['leave']);
@@ -233,7 +235,7 @@ describe('Engine', () => {
     expect(recorder.types()).toEqual(['contact', 'question_unanswered']);
     expect(recorder.unansweredQuestions).toEqual([{ channel: 'zalo', question, at }]);
 
-    engine = new Engine({ dialog, states, answerer, recorder, activities: [profile, quiz], lock: localLock, maxTextLength: 500 });
+    engine = new Engine({ dialog, states, answerer, recorder, activities: [profile, quiz, outreach], lock: localLock, maxTextLength: 500 });
     const long = `${'Xin hỏi '.repeat(15)}lịch học`;
     const [shortened] = await send({ text: long });
     expect(shortened!.text).toContain(`"${long.slice(0, 77)}..."`);
@@ -271,6 +273,6 @@ describe('Engine', () => {
     });
     await send({ text: 'menu' });
     await send({ text: 'menu' }, 'u2');
-    expect(held).toEqual(['lock zalo:u1', 'unlock zalo:u1', 'lock zalo:u2', 'unlock zalo:u2']);
+    expect(held).toEqual(['lock key-zalo-u1', 'unlock key-zalo-u1', 'lock key-zalo-u2', 'unlock key-zalo-u2']);
   });
 });

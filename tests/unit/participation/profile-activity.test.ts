@@ -22,7 +22,7 @@ let activity: ProfileActivity;
 let state: Record<string, unknown>;
 
 function build(dir = directory, rec: Recorder = recorder) {
-  activity = new ProfileActivity({ dialog, store: store.asStore(), recorder: rec, directory: dir, quizTitles });
+  activity = new ProfileActivity({ dialog, store: store.asStore(), recorder: rec, directory: dir, quizTitles, retentionDays: 180 });
 }
 
 beforeEach(() => {
@@ -289,10 +289,10 @@ describe('ProfileActivity: already registered, my data, deletion', () => {
   });
 
   it('"my data": nothing kept without a profile; otherwise the consent date, organisation, commune, quiz results and key', async () => {
-    expect(only(await run('data.show'))).toEqual({ text: dialog.text('data.none'), buttons: dialog.menuButtons() });
+    expect(only(await run('data.show'))).toEqual({ text: dialog.text('data.none', { days: 180 }), buttons: dialog.menuButtons() });
     await consented();
     expect(only(await run('data.show'))).toEqual({ text: dialog.text('data.show', {
-      consent: '10/01/2026', organisation: dialog.text('data.not_set'), unit: dialog.text('data.not_set'), quizzes: ` ${dialog.text('data.quiz_none')}`, key: KEY,
+      consent: '10/01/2026', organisation: dialog.text('data.not_set'), unit: dialog.text('data.not_set'), quizzes: ` ${dialog.text('data.quiz_none')}`, key: KEY, more: '',
     }), buttons: dialog.menuButtons() });
     await store.saveProfile({ ...profile()!, organisation: 'Hội Nông dân', unit: 'Bình Lư' });
     expect(only(await run('data.show')).text).toMatch(/Hội Nông dân[\s\S]*Xã Bình Lư/);
@@ -314,7 +314,7 @@ describe('ProfileActivity: already registered, my data, deletion', () => {
       date, title, score, total: 12, verdict: dialog.text(passed ? 'data.quiz_passed' : 'data.quiz_failed'), code: code ? dialog.text('data.quiz_code', { code }) : '',
     })}`;
     expect(only(await run('data.show')).text).toBe(dialog.text('data.show', {
-      consent: '10/01/2026', organisation: dialog.text('data.not_set'), unit: dialog.text('data.not_set'), key: KEY,
+      consent: '10/01/2026', organisation: dialog.text('data.not_set'), unit: dialog.text('data.not_set'), key: KEY, more: '',
       quizzes: line('03/03/2026', 'Mật khẩu an toàn', 12, true, 'BDHVS-AAAA-BBBB') + line('02/03/2026', 'Mã OTP', 7, false),
     }));
   });
@@ -360,9 +360,10 @@ describe('ProfileActivity: already registered, my data, deletion', () => {
     expect(store.deleted).toEqual([KEY]);
   });
 
-  it('has nothing to delete without a profile', async () => {
-    expect(only(await run('data.delete')).text).toBe(dialog.text('data.none'));
-    expect(activity.awaitsText(state)).toBe(false);
+  it('offers erasure without a profile too: the conversation and unanswered questions are kept for a while', async () => {
+    expect(only(await run('data.delete')).text).toBe(dialog.text('data.confirm_delete'));
+    await press('REG:delete:yes');
+    expect(store.deleted).toEqual([KEY]);
   });
 
   it('forgets a pending question when the person leaves for the menu', async () => {

@@ -60,9 +60,9 @@ describe('Participation (the recorder)', () => {
   });
 
   it('keeps an unanswered question with phone, ID and account numbers and e-mails masked', async () => {
-    await recorder.unanswered('web', 'Số tôi 0912 345 678, CCCD 001234567890, mail lan.nguyen@gmail.com, hỏi giá lúa', at);
+    await recorder.unanswered({ inbound: inbound('u9'), userKey: recorder.userKey('zalo', 'u9') }, 'Số tôi 0912 345 678, CCCD 001234567890, mail lan.nguyen@gmail.com, hỏi giá lúa');
     expect(await store.participation.listUnanswered(5)).toEqual([
-      { id: 1, at, channel: 'web', text: 'Số tôi [10 chữ số], CCCD [12 chữ số], mail [email], hỏi giá lúa' },
+      { id: 1, at, channel: 'zalo', text: 'Số tôi [10 chữ số], CCCD [12 chữ số], mail [email], hỏi giá lúa' },
     ]);
   });
 });

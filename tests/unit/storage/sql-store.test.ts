@@ -38,13 +38,13 @@ describe('SQL store on SQLite', () => {
       await store.participation.recordEvent({ at, type: 'quiz_completed', channel: 'web', userKey: key, organisation: 'Công đoàn', unit: 'Bình Lư', quizId: 'vneid', score: 12, total: 12, passed: true });
       await store.participation.saveCompletionCode({ code: `BDHVS-${key.toUpperCase()}AA-BBBB`, quizId: 'vneid', score: 12, total: 12, at, userKey: key });
     }
-    expect(await store.participation.deletePersonalData('k1')).toBe(3);
+    expect(await store.participation.deletePersonalData({ userKey: 'k1', channel: 'web', userId: 'u1' })).toBe(3);
     expect(await store.participation.findCompletionCode('BDHVS-K1AA-BBBB')).toMatchObject({ quizId: 'vneid', score: 12, userKey: null });
     expect(await store.participation.findCompletionCode('BDHVS-K2AA-BBBB')).toMatchObject({ userKey: 'k2' });
     const events: StoredEvent[] = [];
     for await (const e of store.participation.iterateEvents({})) events.push(e);
     expect(events.map((e) => [e.userKey, e.organisation, e.unit, e.score])).toEqual([[null, null, null, 12], ['k2', 'Công đoàn', 'Bình Lư', 12]]);
-    expect(await store.participation.deletePersonalData('k1')).toBe(0);
+    expect(await store.participation.deletePersonalData({ userKey: 'k1', channel: 'web', userId: 'u1' })).toBe(0);
   });
 
   it('streams filtered events across pages, in order, without skipping or repeating', async () => {
@@ -61,7 +61,7 @@ describe('SQL store on SQLite', () => {
   });
 
   it('lists unanswered questions newest first, up to the limit', async () => {
-    for (const [i, text] of ['giá vàng', 'giá lúa', 'thời tiết'].entries()) await store.participation.recordUnanswered('web', text, new Date(Date.UTC(2026, 0, 1 + i)));
+    for (const [i, text] of ['giá vàng', 'giá lúa', 'thời tiết'].entries()) await store.participation.recordUnanswered('web', text, new Date(Date.UTC(2026, 0, 1 + i)), `k${i}`);
     expect((await store.participation.listUnanswered(2)).map((q) => q.text)).toEqual(['thời tiết', 'giá lúa']);
   });
 

@@ -3,6 +3,7 @@ import { SendError } from '../../../../src/channels/kit/errors.js';
 import { PlatformChannel } from '../../../../src/channels/kit/platform-channel.js';
 import { renderWithButtons } from '../../../../src/channels/kit/render.js';
 import type { AdapterContext, ParsedMessage, PlatformAdapter, Rendered } from '../../../../src/channels/kit/types.js';
+import type { Windows } from '../../../../src/channels/kit/windows.js';
 import type { Inbound, Reply } from '../../../../src/core/messages.js';
 import { Metrics } from '../../../../src/ops/metrics.js';
 import { SqliteDriver } from '../../../../src/storage/sql/sqlite-driver.js';
@@ -21,7 +22,7 @@ class FakeAdapter implements PlatformAdapter<Ev, Part> {
   readonly name = 'messenger' as const;
   readonly rate = { perSecond: 10_000, burst: 10_000 };
   readonly sendMethod = 'send';
-  replyWindowMs?: number;
+  windows?: Windows;
   /** What the platform received, in order: sends and acknowledgements. */
   readonly calls: string[] = [];
   /** Thrown by the next sends, in turn. */
@@ -131,7 +132,7 @@ describe('PlatformChannel', () => {
   });
 
   it('sends nothing outside the platform\'s reply window (by the platform\'s time), counted', async () => {
-    adapter.replyWindowMs = 60_000;
+    adapter.windows = { automated: 60_000, human: 60_000 };
     await accept({ id: 'm1', user: 'psid1', text: 'xin chào', at: Date.now() - 120_000 });
     await waitFor(async () => (await status('m1')) === 'done', 'the row to be done');
     expect(sends()).toEqual([]);
