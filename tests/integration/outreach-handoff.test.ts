@@ -36,10 +36,10 @@ describe('human handoff', () => {
     const user = '81000001';
     const c = who().telegram(user);
     const n = () => c.texts(user).length;
-    await c.say('lịch tiêm phòng cho trâu bò ở bản tôi khi nào');
+    await c.say('lịch tập huấn VNeID ở bản tôi khi nào');
     await waitFor(() => n() >= 1, 'first miss');
     expect(c.texts(user)[0]).toMatch(UNKNOWN);
-    await c.say('giá phân bón tháng này ở chợ huyện là bao nhiêu');
+    await c.say('Cụ Giàng hỏi lịch tập huấn VNeID ở bản Nậm Xe khi nào');
     await waitFor(() => n() >= 3, 'second miss and the offer');
     expect(c.texts(user)[2]).toBe('Có vẻ tôi chưa giúp được bạn. Bạn có muốn nhắn cho cán bộ không?');
     const offer = f.telegram.sent.filter((s) => String(s.chat_id) === user).at(-1)!;

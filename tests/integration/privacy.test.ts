@@ -112,7 +112,7 @@ function people(tag: string) {
     telegram: { channel: 'telegram' as const, id: `77777${Math.floor(1e7 + Math.random() * 8e7)}`, words: 'Chị Sùng hỏi lịch chợ phiên Sin Suối Hồ' },
     messenger: { channel: 'messenger' as const, id: `PSID-privacy-${tag}`, words: 'Anh Lò Văn Pọm hỏi cách nuôi cá hồi trên Pu Ta Leng' },
     zalo: { channel: 'zalo' as const, id: `24680135792468${Math.floor(10000 + Math.random() * 80000)}`, words: 'Cô Tẩn hỏi đường lên đỉnh Putaleng lúc nửa đêm' },
-    control: { channel: 'web' as const, id: `web-control-${tag}`, words: 'Cụ Giàng hỏi về thuyền độc mộc sông Đà' },
+    control: { channel: 'web' as const, id: `web-control-${tag}`, words: 'Cụ Giàng hỏi lịch tập huấn VNeID ở bản Nậm Xe khi nào' },
   };
 }
 

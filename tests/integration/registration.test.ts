@@ -1,13 +1,17 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Participation } from '../../src/participation/recorder.js';
 import { loadQuizzes } from '../../src/quiz/bank.js';
 import { startTestApp, type ChatReply, type TestApp } from '../helpers/app.js';
 
 /** Registration as a villager does it, and what the consent text promises about earlier quizzes, through the real server. */
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp({ WEBCHAT_LIMIT_PER_IP: '100000', WEBCHAT_LIMIT_PER_USER: '1000' }); });
+const SECRET = 'registration-test-pseudonym-secret';
+beforeAll(async () => { t = await startTestApp({ WEBCHAT_LIMIT_PER_IP: '100000', WEBCHAT_LIMIT_PER_USER: '1000', PSEUDONYM_SECRET: SECRET }); });
+/** The conversation of a web user, stored under their pseudonymous key. */
+const stateOf = (user: string) => JSON.parse(query<{ state: string }>('SELECT state FROM conversation_state WHERE session_id = ?', new Participation(null as never, SECRET).userKey('web', user))[0]!.state);
 afterAll(async () => { await t.stop(); });
 
 const payloads = (r: ChatReply[]) => r.flatMap((x) => x.buttons.map((b) => b.payload));
@@ -116,14 +120,14 @@ describe('quizzes done before registering', () => {
     expect(mine).toMatch(new RegExp(`• Kết quả bài kiểm tra:\\n  – \\d{2}/\\d{2}/\\d{4}, VNeID và dịch vụ công trực tuyến: đúng 12/12 câu, đạt, mã ${code}`));
     expect(mine).toMatch(/cả bài làm trước khi đồng ý/);
     // The conversation's note of attempts is gone once claimed.
-    expect(JSON.parse(query<{ state: string }>("SELECT state FROM conversation_state WHERE session_id = 'web:q-1'")[0]!.state).unclaimedAttempts).toBeUndefined();
+    expect(stateOf('q-1').unclaimedAttempts).toBeUndefined();
   });
 
   it('stay anonymous when the person refuses consent, and go with the data when they delete it', async () => {
     await takeQuiz('q-3', 'thanh-toan', false);
     await t.chat('q-3', { payload: 'REGISTER' });
     expect((await t.chat('q-3', { payload: 'REG:consent:no' }))[0]!.text).toMatch(/các bài bạn đã làm chỉ được đếm chung/);
-    expect(JSON.parse(query<{ state: string }>("SELECT state FROM conversation_state WHERE session_id = 'web:q-3'")[0]!.state).unclaimedAttempts).toBeUndefined();
+    expect(stateOf('q-3').unclaimedAttempts).toBeUndefined();
     await untilUnit('q-3');
     expect(query("SELECT COUNT(*) AS n FROM events WHERE quiz_id = 'thanh-toan' AND user_key IS NOT NULL")).toEqual([{ n: 0 }]);
     expect((await t.chat('q-3', { text: 'Dữ liệu của tôi' }))[0]!.text).toMatch(/• Kết quả bài kiểm tra: chưa có bài nào/);

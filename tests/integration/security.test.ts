@@ -124,12 +124,12 @@ describe('kept questions are redacted whatever their length', () => {
   it('stores a 20,000-character unanswered question with its e-mail and phone masked', async () => {
     const long = await startTestApp({ MAX_TEXT_LENGTH: '20000' });
     try {
-      const question = `Hỏi về xe trâu bay, email lan.nguyen@gmail.com, số 0912 345 678 ${'ầ'.repeat(19_900)}`;
+      const question = `Hỏi lịch tập huấn VNeID, email lan.nguyen@gmail.com, số 0912 345 678 ${'ầ'.repeat(19_900)}`;
       await long.chat('long-q', { text: question });
       const store = sqliteStore(path.join(long.dataDir, 'bot.sqlite'));
       const [kept] = await store.participation.listUnanswered(1);
       await store.close();
-      expect(kept!.text).toBe(`Hỏi về xe trâu bay, email [email], số [10 chữ số] ${'ầ'.repeat(19_900)}`);
+      expect(kept!.text).toBe(`Hỏi lịch tập huấn VNeID, email [email], số [10 chữ số] ${'ầ'.repeat(19_900)}`);
     } finally {
       await long.stop();
     }
@@ -161,7 +161,7 @@ describe('exports', () => {
     await store.close();
 
     const csv = await (await fetch(`${t.url}/api/admin/export.csv?rows=events`, { headers: bearer })).text();
-    const csvCell = csv.split('\r\n').map((l) => l.split(',')[3]).find((c) => c?.includes(key.slice(1)));
+    const csvCell = csv.split('\r\n').map((l) => l.split(';')[3]).find((c) => c?.includes(key.slice(1)));
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await (await fetch(`${t.url}/api/admin/export.xlsx`, { headers: bearer })).arrayBuffer()) as never);
     let xlsxCell: unknown;
