@@ -12,6 +12,7 @@ import { loadQuizzes } from './quiz/bank.js';
 import { QuizActivity, QUIZ_TEXTS } from './quiz/activity.js';
 import { Directory } from './participation/directory.js';
 import { ProfileActivity, PROFILE_TEXTS } from './participation/profile-activity.js';
+import { StaffEdits } from './retrieval/staff-edits.js';
 import { createAnswerer } from './retrieval/index.js';
 import { Flows } from './dialog/flows.js';
 import { Participation, pseudonymSecret } from './participation/recorder.js';
@@ -47,7 +48,9 @@ export async function startApp(
   const { outreach, activities: outreachActivities, admin: outreachAdmin } = createOutreach({ config, store, dialog, recorder, secret, metrics, log });
 
   let ready = false;
-  const { answerer } = await createAnswerer(config, log);
+  const { answerer, index } = await createAnswerer(config, log);
+  const knowledge = new StaffEdits({ edits: store.knowledge, unanswered: store.participation, index, answerer, log, syncMs: config.KNOWLEDGE_SYNC_MS });
+  await knowledge.start();
   const activities: Activity[] = [
     ...outreachActivities,
     new ProfileActivity({
@@ -70,7 +73,7 @@ export async function startApp(
     config, log, channels, metrics,
     isReady: async () => ready && (await store.ping().then(() => true, () => false)),
     publicDir: fileURLToPath(new URL('../public', import.meta.url)),
-    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log, limiter: rateLimiter, outreach: outreachAdmin })],
+    extraRouters: [createAdminRouter({ config, staff: store.staff, participation: store.participation, directory, quizzes, log, limiter: rateLimiter, outreach: outreachAdmin, knowledge })],
   });
 
   const { server, url } = await listen(app, config);
@@ -85,7 +88,7 @@ export async function startApp(
   const stop = () => (stopping ??= (async () => {
     ready = false;
     await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
-    for (const part of [outreach, ...channels, retention, { stop: () => engine.drain() }]) await part.stop?.();
+    for (const part of [outreach, ...channels, retention, knowledge, { stop: () => engine.drain() }]) await part.stop?.();
     await redis?.quit().catch(() => undefined);
     await store.close();
     log.info('stopped');

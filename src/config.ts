@@ -115,6 +115,8 @@ const schema = z.object({
   ADMIN_SESSION_HOURS: int(8, 1, 24 * 30),
   // Days that inbox rows, unanswered question texts and conversations of people who did not register are kept.
   RETENTION_DAYS: int(180, 1, 3650),
+  // How often an instance reads the staff's knowledge edits made on other instances (its own apply at once).
+  KNOWLEDGE_SYNC_MS: int(10000, 100, 3_600_000),
   METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
   PSEUDONYM_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'cần ít nhất 16 ký tự').optional()),
 });

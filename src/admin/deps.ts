@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Dialog } from '../core/ports.js';
 import type { Broadcasts, HandoffDesk } from '../outreach/index.js';
 import type { Article } from '../retrieval/knowledge.js';
+import type { StaffEdits } from '../retrieval/staff-edits.js';
 import type { Logger } from '../log.js';
 import type { Directory } from '../participation/directory.js';
 import type { Quiz } from '../quiz/bank.js';
@@ -21,5 +22,7 @@ export interface AdminDeps {
   /** The directory holding admin/ (the dashboard files); defaults to the repository's public/. */
   publicDir?: string;
   /** Announcements and the staff's inbox (with the articles and flows buttons may lead to). */
+  /** The staff loop: grouped unanswered questions, sample questions, out-of-scope marks. */
+  knowledge?: StaffEdits;
   outreach?: { broadcasts: Broadcasts; desk: HandoffDesk; articles: Article[]; dialog: Dialog };
 }

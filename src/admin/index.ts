@@ -7,6 +7,7 @@ import { LoginLimiter, authenticate } from './auth.js';
 import { exportRoutes } from './export-routes.js';
 import { broadcastRoutes } from './broadcast-routes.js';
 import { conversationRoutes } from './conversation-routes.js';
+import { knowledgeRoutes } from './knowledge-routes.js';
 import { reportRoutes } from './report-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import type { AdminDeps } from './deps.js';
@@ -51,6 +52,7 @@ export function createAdminRouter(deps: AdminDeps): express.Router {
   // Everything below needs a valid bearer token or session.
   router.use('/api/admin', authenticate(config, staff, limiter));
   reportRoutes(router, deps, ctx);
+  knowledgeRoutes(router, deps);
   exportRoutes(router, deps, ctx);
   broadcastRoutes(router, deps);
   conversationRoutes(router, deps);

@@ -5,6 +5,7 @@ import { answerParts, composeAnswer, screens } from './compose.js';
 import type { ConversationRules } from './conversation.js';
 import type { Hit, HybridIndex } from './hybrid.js';
 import type { Chunk } from './knowledge.js';
+import { sameQuestion } from './same-question.js';
 
 /** Composes an answer from retrieved passages only; any failure falls back to the extractive answer. */
 export interface Composer {
@@ -17,6 +18,8 @@ const ANSWER_CACHE = 2000;
 export class KnowledgeAnswerer implements Answerer {
   private readonly byArticle = new Map<string, Chunk[]>();
   private readonly recent = new Map<string, AnswerResult>();
+  /** Topic words of the questions staff marked out of scope, by the marked question. */
+  private readonly marked = new Map<string, Set<string>>();
 
   constructor(
     private index: HybridIndex,
@@ -42,6 +45,22 @@ export class KnowledgeAnswerer implements Answerer {
     this.recent.clear();
   }
 
+  /**
+   * Staff marked a question out of scope (on) or took the mark back (off): the same question (most of its topic words
+   * the same, see sameQuestion) is declined while a mark holds. A question without topic words is never marked.
+   */
+  mark(question: string, on: boolean): void {
+    const words = new Set(this.index.topicWords(question));
+    if (on && words.size) this.marked.set(question, words);
+    else this.marked.delete(question);
+  }
+
+  private isMarked(question: string): boolean {
+    if (!this.marked.size) return false;
+    const words = new Set(this.index.topicWords(question));
+    return [...this.marked.values()].some((m) => sameQuestion(words, m));
+  }
+
   /** The answer with the passages it was chosen from (for the eval and the staff's section picker). */
   async explain(question: string): Promise<{ result: AnswerResult; hits: Hit[] }> {
     const understood = this.rules.classify(question);
@@ -49,6 +68,7 @@ export class KnowledgeAnswerer implements Answerer {
     // này chữa ung thư") is only a fallback: the knowledge base answers if it can.
     const tentative = understood?.kind === 'out_of_scope' && this.rules.inScope(question);
     if (understood && !tentative) return { result: { kind: understood.kind, text: understood.text }, hits: [] };
+    if (this.isMarked(question)) return { result: this.rules.decline(), hits: [] };
     const hits = await this.index.search(question, 5);
     const confident = (hits[0]?.confidence ?? 0) >= this.opts.minConfidence;
     if (understood && !confident) return { result: { kind: understood.kind, text: understood.text }, hits };

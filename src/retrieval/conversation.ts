@@ -65,7 +65,12 @@ export class ConversationRules {
    * covers, otherwise declined as out of scope.
    */
   unanswerable(text: string): { kind: 'unknown' } | { kind: 'out_of_scope'; text: string } {
-    return this.inScope(text) ? { kind: 'unknown' } : { kind: 'out_of_scope', text: this.data.out_of_scope_reply };
+    return this.inScope(text) ? { kind: 'unknown' } : this.decline();
+  }
+
+  /** The general decline: what the bot covers, and how to see the menu. */
+  decline(): { kind: 'out_of_scope'; text: string } {
+    return { kind: 'out_of_scope', text: this.data.out_of_scope_reply };
   }
 
   /** Whether the message names something the bot covers (VNeID, scams, the campaign, ...). */
@@ -101,7 +106,8 @@ export class ConversationRules {
    * words is a call ("ad ơi", "em chào chị ạ"). Undefined for anything else.
    */
   private onlySmalltalk(words: string[]): string | undefined {
-    if (this.find(words, this.scope)) return undefined;
+    // "giá vàng" is a request about gold, not "vâng" (yes): anything in or out of scope is no small talk.
+    if (this.find(words, this.scope) || this.find(words, this.outOfScope)) return undefined;
     // Fewest words left uncovered when the message is split into patterns and filler (dynamic programming).
     const best: { left: number; intent?: string }[] = [{ left: 0 }];
     for (let i = 0; i < words.length; i++) {

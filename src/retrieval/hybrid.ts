@@ -22,6 +22,11 @@ const FORMAT = 'hybrid-v2';
 const HEADROOM = 1000;
 /** Nearest vectors looked at per question (HNSW search breadth is set to match). */
 const DENSE_K = 20;
+/**
+ * How the signals mix (chosen on the development questions): a passage's own text counts more than its sample
+ * questions, and words more than vectors, whose local model knows little Vietnamese.
+ */
+const MIX = { passage: 0.6, sample: 0.4, lexical: 0.7, dense: 0.3 };
 
 const passageText = (c: Chunk) => `${c.title}. ${c.heading}. ${c.text}`;
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -48,6 +53,9 @@ export class HybridIndex {
   private readonly vectorChunk: number[] = [];
   private readonly chunkVectors: number[][];
   private readonly vectorsByDoc: Float32Array[] = [];
+  /** Samples added while running -> their vector document; retired ones are skipped by lexical search. */
+  private readonly sampleVector = new Map<number, number>();
+  private readonly retired = new Set<number>();
 
   private constructor(
     private readonly chunks: Chunk[],
@@ -85,12 +93,39 @@ export class HybridIndex {
     return index;
   }
 
-  /** A sample question added while running (the staff loop): searchable at once. */
-  async addSample(chunkIndex: number, text: string): Promise<void> {
+  /** A sample question added while running (the staff loop): searchable at once. Returns its handle for removal. */
+  async addSample(chunkIndex: number, text: string): Promise<number> {
     const [v] = await this.embedder.embed([text]);
-    const doc = this.addSampleDoc(chunkIndex, text, v!);
+    const { sample, doc } = this.addSampleDoc(chunkIndex, text, v!);
     if (this.vectors.getCurrentCount() >= this.vectors.getMaxElements()) this.vectors.resizeIndex(this.vectors.getMaxElements() + HEADROOM);
     this.vectors.addPoint(v!, doc);
+    this.sampleVector.set(sample, doc);
+    return sample;
+  }
+
+  /** Takes back a sample added while running (an undo in the staff loop). */
+  removeSample(sample: number): void {
+    const chunk = this.sampleChunk[sample];
+    const doc = this.sampleVector.get(sample);
+    if (chunk === undefined || doc === undefined) return;
+    this.retired.add(sample);
+    this.chunkSamples[chunk] = this.chunkSamples[chunk]!.filter((d) => d !== sample);
+    this.chunkVectors[chunk] = this.chunkVectors[chunk]!.filter((d) => d !== doc);
+    this.vectors.markDelete(doc);
+  }
+
+  /** Every section a sample question can be attached to. */
+  sections(): { id: string; title: string; heading: string }[] {
+    return this.chunks.map((c) => ({ id: c.id, title: c.title, heading: c.heading }));
+  }
+
+  /**
+   * The topic words of a question, spelling corrected, folded and sorted: two wordings with the same key
+   * ("gia vang hom nay", "giá vàng hôm nay bao nhiêu") are the same question to staff.
+   */
+  topicWords(question: string): string[] {
+    const words = this.passages.query(this.lexicon.read(question)).content.map((w) => w.folded);
+    return [...new Set(words)].sort();
   }
 
   /** The passage index of a chunk id ("article#n"), if known. */
@@ -103,10 +138,10 @@ export class HybridIndex {
     const q = this.passages.query(this.lexicon.read(question));
     // A failing embeddings service degrades search to lexical only; it never fails the answer.
     const qv = (await this.embedder.embed([question]).catch(() => []))[0];
-    const K = (globalThis as any).KNOBS ?? {};
     const pass = new Map(this.passages.search(q, 40).map((h) => [h.doc, h.score]));
     const samp = new Map<number, number>();
     for (const h of this.samples.search(q, 60)) {
+      if (this.retired.has(h.doc)) continue;
       const c = this.sampleChunk[h.doc]!;
       samp.set(c, Math.max(samp.get(c) ?? 0, h.score));
     }
@@ -121,10 +156,10 @@ export class HybridIndex {
     const topP = Math.max(1e-9, ...pass.values());
     const topS = Math.max(1e-9, ...samp.values());
     const lex = new Map<number, number>();
-    for (const c of new Set([...pass.keys(), ...samp.keys()])) lex.set(c, (K.wp ?? 0.6) * ((pass.get(c) ?? 0) / topP) + (K.ws ?? 0.4) * ((samp.get(c) ?? 0) / topS));
+    for (const c of new Set([...pass.keys(), ...samp.keys()])) lex.set(c, MIX.passage * ((pass.get(c) ?? 0) / topP) + MIX.sample * ((samp.get(c) ?? 0) / topS));
     const top = Math.max(1e-9, ...lex.values());
     const hits: Hit[] = [...new Set([...lex.keys(), ...dense.keys()])].map((c) => ({
-      doc: c, chunk: this.chunks[c]!, confidence: 0, score: (K.wl ?? 0.7) * ((lex.get(c) ?? 0) / top) + (K.wd ?? 0.3) * (dense.get(c) ?? 0),
+      doc: c, chunk: this.chunks[c]!, confidence: 0, score: MIX.lexical * ((lex.get(c) ?? 0) / top) + MIX.dense * (dense.get(c) ?? 0),
     }));
     hits.sort((a, b) => b.score - a.score);
     const best = hits.slice(0, k);
@@ -169,11 +204,11 @@ export class HybridIndex {
     return { accented: words.map((w) => w.accented), folded: words.map((w) => w.folded) };
   }
 
-  private addSampleDoc(chunkIndex: number, text: string, vector: number[]): number {
-    const doc = this.samples.add(undefined, this.sampleTerms(text));
-    this.sampleChunk[doc] = chunkIndex;
-    this.chunkSamples[chunkIndex]!.push(doc);
-    return this.addVector(chunkIndex, vector);
+  private addSampleDoc(chunkIndex: number, text: string, vector: number[]): { sample: number; doc: number } {
+    const sample = this.samples.add(undefined, this.sampleTerms(text));
+    this.sampleChunk[sample] = chunkIndex;
+    this.chunkSamples[chunkIndex]!.push(sample);
+    return { sample, doc: this.addVector(chunkIndex, vector) };
   }
 
   private addVector(chunkIndex: number, vector: number[]): number {

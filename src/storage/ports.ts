@@ -1,7 +1,7 @@
 import type { ChannelName } from '../core/messages.js';
 import type { OutreachStores } from './outreach-ports.js';
 import type {
-  CompletionCode, EventFilter, FeedbackReasonRecord, FeedbackReasonRow, InboundItem, ParticipationEvent, PendingInbound, Person, Profile, Purged,
+  CompletionCode, EventFilter, FeedbackReasonRecord, FeedbackReasonRow, InboundItem, KnowledgeEdit, ParticipationEvent, PendingInbound, Person, Profile, Purged,
   QuizResult, StaffSession, StaffUser, StoredEvent, UnansweredQuestion,
 } from './types.js';
 
@@ -57,6 +57,7 @@ export interface ParticipationStore {
   iterateEvents(filter: EventFilter, pageSize?: number): AsyncIterable<StoredEvent>;
   countEvents(filter: EventFilter): Promise<number>;
   recordUnanswered(channel: ChannelName, text: string, at: Date, userKey: string): Promise<void>;
+  /** The newest questions staff have not dealt with yet (see KnowledgeEditStore). */
   listUnanswered(limit: number): Promise<UnansweredQuestion[]>;
   saveCompletionCode(code: CompletionCode): Promise<void>;
   findCompletionCode(code: string): Promise<CompletionCode | undefined>;
@@ -103,6 +104,14 @@ export interface RetentionStore {
 }
 
 /** The whole store, as the composition root holds it. */
+/** The staff loop's edits of the knowledge (sample questions, out-of-scope marks), kept in the database, not in files a deploy overwrites. */
+export interface KnowledgeEditStore {
+  /** Appends an edit and marks the unanswered questions it deals with as resolved, in one transaction. */
+  addKnowledgeEdit(edit: Omit<KnowledgeEdit, 'id'>, resolves: number[]): Promise<void>;
+  /** Edits with an id above `afterId`, in id order. */
+  listKnowledgeEdits(afterId: number): Promise<KnowledgeEdit[]>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly conversations: ConversationStore;
@@ -112,6 +121,7 @@ export interface Store {
   readonly settings: SettingsStore;
   readonly outreach: OutreachStores;
   readonly retention: RetentionStore;
+  readonly knowledge: KnowledgeEditStore;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -115,3 +115,15 @@ export interface PendingInbound extends InboundItem {
   /** Processing attempts started so far (a crash mid-way leaves the count behind). */
   attempts: number;
 }
+
+/** A change staff made to what the bot knows, replayed by every instance in id order. */
+export interface KnowledgeEdit {
+  id: number;
+  at: Date;
+  author: string;
+  /** A sample question for a section, a question marked out of scope, or the undoing of an earlier edit. */
+  kind: 'sample' | 'out_of_scope' | 'undo';
+  text: string | null;
+  chunkId: string | null;
+  undoes: number | null;
+}

@@ -36,7 +36,6 @@ const { chunks } = loadArticles(config.knowledgeDir);
 const known = new Set(chunks.map((c) => c.articleId));
 for (const [, qs] of sets) for (const q of qs) if (isTopic(q)) for (const a of expected(q)) if (!known.has(a)) throw new Error(`${q.file}: "${q.q}" expects unknown article ${a}`);
 
-if (process.env.KNOBS) (globalThis as Record<string, unknown>).KNOBS = JSON.parse(process.env.KNOBS);
 const t0 = performance.now();
 const { answerer } = await createAnswerer(config, pino({ level: 'silent' }));
 const t1 = performance.now();

@@ -101,7 +101,7 @@ export class SqlParticipation implements ParticipationStore {
   }
 
   async listUnanswered(limit: number): Promise<UnansweredQuestion[]> {
-    const rows = await this.db.query<{ id: unknown; at: unknown; channel: string; text: string }>('SELECT id, at, channel, text FROM unanswered ORDER BY id DESC LIMIT ?', [limit]);
+    const rows = await this.db.query<{ id: unknown; at: unknown; channel: string; text: string }>('SELECT id, at, channel, text FROM unanswered WHERE resolution IS NULL ORDER BY id DESC LIMIT ?', [limit]);
     return rows.map((r) => ({ id: num(r.id), at: new Date(num(r.at)), channel: r.channel as ChannelName, text: r.text }));
   }
 

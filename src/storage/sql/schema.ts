@@ -63,4 +63,9 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX inbox_received ON inbox (received_at);
    CREATE INDEX inbox_pending_user ON inbox (channel, user_id) WHERE status = 'pending';
    CREATE INDEX staff_sessions_user ON staff_sessions (username);`,
+  // The staff loop: sample questions attached to sections and questions marked out of scope, as an append-only
+  // log every instance replays (an undo is an edit too); unanswered questions dealt with are marked, not deleted.
+  `CREATE TABLE knowledge_edits (id {id}, at {bigint} NOT NULL, author TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('sample', 'out_of_scope', 'undo')), text TEXT, chunk_id TEXT, undoes INTEGER);
+   ALTER TABLE unanswered ADD COLUMN resolution TEXT;`,
 ];

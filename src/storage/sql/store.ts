@@ -10,6 +10,7 @@ import { SqlStaff } from './staff.js';
 import { SqlSubscriptions } from './subscriptions.js';
 import { SqlBroadcasts } from './broadcasts.js';
 import { SqlHandoffs } from './handoffs.js';
+import { SqlKnowledgeEdits } from './knowledge-edits.js';
 
 /** Every storage port over one SQL driver. */
 export function sqlStore(db: SqlDriver): Store {
@@ -22,6 +23,7 @@ export function sqlStore(db: SqlDriver): Store {
     settings: new SqlSettings(db),
     outreach: { subscriptions: new SqlSubscriptions(db), broadcasts: new SqlBroadcasts(db), handoffs: new SqlHandoffs(db) },
     retention: new SqlRetention(db),
+    knowledge: new SqlKnowledgeEdits(db),
     migrate: () => db.migrate(MIGRATIONS.map((m) => ddl(db, m))),
     ping: () => db.ping(),
     close: () => db.close(),
