@@ -201,10 +201,8 @@
     const admin = me.role === 'admin';
     $('unanswered-panel').hidden = !admin;
     $('feedback-panel').hidden = !admin;
-    if (admin) {
-      void loadUnanswered();
-      void loadFeedback();
-    }
+    // The unanswered questions are knowledge.js's (the staff loop); they do not depend on the filters.
+    if (admin) void loadFeedback();
     markScrollable();
   }
 
@@ -333,30 +331,6 @@
       wrap.classList.toggle('scrollable', scrollable);
       wrap.classList.toggle('at-end', !scrollable || wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1);
       hint.hidden = !scrollable || wrap.offsetParent === null;
-    }
-  }
-
-  /** "2026-11-27 07:19:03" -> "27/11/2026 07:19" */
-  function vnTime(t) {
-    return `${t.slice(8, 10)}/${t.slice(5, 7)}/${t.slice(0, 4)} ${t.slice(11, 16)}`;
-  }
-
-  async function loadUnanswered() {
-    const el = $('list-unanswered');
-    try {
-      const { items } = await apiJson('/api/admin/unanswered');
-      if (!items.length) {
-        el.replaceChildren(cell('li', 'Chưa có câu hỏi nào.', 'empty'));
-        return;
-      }
-      // A list, not a table: long questions wrap naturally on a phone.
-      el.replaceChildren(...items.map((q) => {
-        const li = document.createElement('li');
-        li.append(cell('span', `${vnTime(q.time)} · ${q.channelLabel}`, 'meta'), cell('p', q.text, 'text'));
-        return li;
-      }));
-    } catch (err) {
-      if (err.status !== 401) el.replaceChildren(cell('li', err.message, 'empty'));
     }
   }
 

@@ -130,6 +130,17 @@ describe.skipIf(!ready)('admin dashboard', () => {
     expect(await page.locator('#table-units tbody tr').count()).toBeGreaterThanOrEqual(38);
     await expect.poll(() => page.locator('#list-unanswered').textContent()).toContain('lịch tiêm phòng cho trâu bò');
 
+    // The staff loop: the question attached to a section in one click, then the edit taken back.
+    const question = page.locator('#list-unanswered > li').filter({ hasText: 'lịch tiêm phòng cho trâu bò' });
+    await question.getByLabel('Mục trả lời câu này').selectOption('kns-hoc-ky-nang-so-o-dau#2');
+    await question.getByRole('button', { name: 'Thêm làm câu hỏi mẫu' }).click();
+    await expect.poll(() => page.locator('#knowledge-status').textContent()).toMatch(/^Đã thêm/);
+    await expect.poll(() => page.locator('#list-unanswered').textContent()).not.toContain('lịch tiêm phòng cho trâu bò');
+    await page.getByText('Đã xử lý gần đây').click();
+    await page.locator('#list-edits li').filter({ hasText: 'lịch tiêm phòng cho trâu bò' }).getByRole('button', { name: 'Hoàn tác' }).click();
+    await expect.poll(() => page.locator('#knowledge-status').textContent()).toBe('Đã hoàn tác.');
+    await expect.poll(() => page.locator('#list-edits').textContent()).toBe('Chưa có thay đổi nào.');
+
     await page.locator('#f-organisation').selectOption('Hội Nông dân');
     await page.getByRole('button', { name: 'Xem số liệu' }).click();
     await expect.poll(() => page.locator('#card-participants .value').textContent()).toBe('1');
@@ -176,7 +187,7 @@ describe.skipIf(!ready)('admin dashboard', () => {
       const missing: string[] = [];
       page.on('response', (r) => { if (r.status() === 404) missing.push(r.url()); });
       await page.goto(`${t.url}/admin/`);
-      await page.locator('summary').click();
+      await page.getByText('Đăng nhập bằng mã quản trị').click();
       await page.locator('#token').fill(TOKEN);
       await page.getByRole('button', { name: 'Dùng mã này' }).click();
       await page.locator('#dash').waitFor();
@@ -231,7 +242,7 @@ describe.skipIf(!ready)('admin dashboard', () => {
     const page = await context.newPage();
     await page.goto(`${t.url}/admin/`);
     await page.locator('#login-form').waitFor();
-    await page.locator('summary').click();
+    await page.getByText('Đăng nhập bằng mã quản trị').click();
     await page.locator('#token').fill(TOKEN);
     await page.getByRole('button', { name: 'Dùng mã này' }).click();
     await page.locator('#dash').waitFor();
