@@ -6,6 +6,8 @@ import type { ConversationRules } from './conversation.js';
 import type { Hit, HybridIndex } from './hybrid.js';
 import type { Chunk } from './knowledge.js';
 import { sameQuestion } from './same-question.js';
+import { holdsAskedFacts } from './asked-fact.js';
+import { fold } from '../text/vietnamese.js';
 
 /** Composes an answer from retrieved passages only; any failure falls back to the extractive answer. */
 export interface Composer {
@@ -20,6 +22,8 @@ export class KnowledgeAnswerer implements Answerer {
   private readonly recent = new Map<string, AnswerResult>();
   /** Topic words of the questions staff marked out of scope, by the marked question. */
   private readonly marked = new Map<string, Set<string>>();
+  /** Passages folded, for the asked-fact check. */
+  private readonly folded = new Map<string, string>();
 
   constructor(
     private index: HybridIndex,
@@ -79,10 +83,17 @@ export class KnowledgeAnswerer implements Answerer {
     const best = hits[0];
     if (!best || best.confidence < this.opts.minConfidence) return this.rules.unanswerable(question);
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
+    if (!holdsAskedFacts(this.index.words(question), parts.map((c) => this.foldedText(c)))) return this.rules.unanswerable(question);
     const answer = composeAnswer(parts);
     const composed = await this.compose(question, parts);
     const [text, ...more] = composed ? screens(composed) : answer.pages;
     return { kind: 'answer', text: text!, ...(more.length ? { more } : {}), title: best.chunk.title, source: answer.source, confidence: best.confidence };
+  }
+
+  private foldedText(c: Chunk): string {
+    let t = this.folded.get(c.id);
+    if (t === undefined) this.folded.set(c.id, (t = fold(`${c.heading}\n${c.text}`)));
+    return t;
   }
 
   private async compose(question: string, parts: Chunk[]): Promise<string | undefined> {

@@ -119,6 +119,11 @@ export class HybridIndex {
     return this.chunks.map((c) => ({ id: c.id, title: c.title, heading: c.heading }));
   }
 
+  /** The words of a message with shorthand expanded ("bn tiền" -> "bao nhiêu tiền"). */
+  words(text: string): string[] {
+    return this.lexicon.words(text);
+  }
+
   /**
    * The topic words of a question, spelling corrected, folded and sorted: two wordings with the same key
    * ("gia vang hom nay", "giá vàng hôm nay bao nhiêu") are the same question to staff.

@@ -52,7 +52,9 @@ async function run(questions: Question[]): Promise<Outcome[]> {
 /** Whether the bot did the right thing; `threshold` re-decides retrieval answers (sweep, refit). */
 function right(q: Question, o: Outcome, strictDecline: boolean, threshold = config.ANSWER_MIN_CONFIDENCE): boolean {
   const retrieval = o.kind === 'answer' || o.kind === 'unknown';
-  const answered = retrieval && o.confidence >= threshold && o.articles.length > 0;
+  // At the configured threshold the bot's own decision counts (it may refuse a confident passage that lacks the
+  // asked fact); other thresholds re-decide on confidence alone.
+  const answered = threshold === config.ANSWER_MIN_CONFIDENCE ? o.kind === 'answer' : retrieval && o.confidence >= threshold && o.articles.length > 0;
   if (q.expect === 'smalltalk') return o.kind === 'smalltalk';
   if (q.expect === 'unknown') return retrieval && !answered;
   if (q.expect === null) return o.kind === 'out_of_scope' || (!strictDecline && ((retrieval && !answered) || o.kind === 'hint'));

@@ -1,0 +1,41 @@
+import { fold } from '../text/vietnamese.js';
+
+/**
+ * A question that asks for one kind of fact (a price, a count, a phone number, a day, an address) is answered
+ * only by a passage that holds that kind of fact. A passage on the right topic without it ("Tổ công nghệ số tìm
+ * ở đâu?" for "số điện thoại tổ công nghệ số bản Thẳm Pa") would be an answer from beside the point: better
+ * an honest "chưa có thông tin", which also shows staff what to add.
+ */
+interface FactKind {
+  /** Cues in the question (folded, space-separated words). */
+  asks: RegExp;
+  /** What a passage holding the fact contains (folded). */
+  holds: RegExp;
+}
+
+const DIGITS = /\d/;
+const KINDS: FactKind[] = [
+  {
+    asks: /\b(bao nhieu tien|mat bao nhieu|ton bao nhieu|gia bao nhieu|bao nhieu mot phut|(le )?phi (la )?bao nhieu|muc phi|thuong bao nhieu|phat bao nhieu|muc phat|bao nhieu dong)\b/,
+    // A sum, a share of a budget ("2% GDP"), or that it costs nothing.
+    holds: /\d[\d.,]*\s*(d|dong|nghin|ngan|trieu|ty|k|tr|vnd|%)(\b|\s|$)|\b(mien phi|khong mat (tien|phi|cuoc)|khong thu phi|khong phai tra|tinh cuoc|tinh phi)\b/,
+  },
+  {
+    asks: /\b(bao nhieu|may) (nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|phan tram|giai doan|tieu chi|chi tieu|muc)\b|\bty le\b.*\bbao nhieu\b/,
+    holds: DIGITS,
+  },
+  {
+    // Asking for a number, not a message that mentions one ("sđt lạ gửi link", "đổi số điện thoại").
+    asks: /\b(xin|cho xin|tim) (so dien thoai|sdt|so)\b|\b(so dien thoai|sdt|so tong dai|hotline|duong day nong|tong dai)\b.*\b(la gi|la bao nhieu|bao nhieu|la so nao|o dau)\b|\b(goi|bao|nhan|lien he) (vao |den |toi )?so nao\b/,
+    holds: /\d{3,}/,
+  },
+  { asks: /\b(ngay nao|thu may|may gio|hom nao|ngay may|lich hoc|lich tap huan|lich hop|lich thi)\b/, holds: DIGITS },
+  { asks: /\b(dia chi|tru so)\b.*\bo dau\b|\bo dia chi nao\b/, holds: /\b(dia chi|so nha|duong|pho|tru so)\b/ },
+];
+
+/** Whether the passages (folded) hold every kind of fact the question asks for (true when it asks for none in particular). */
+export function holdsAskedFacts(questionWords: string[], foldedPassages: string[]): boolean {
+  const q = questionWords.map(fold).join(' ');
+  const asked = KINDS.filter((k) => k.asks.test(q));
+  return asked.every((k) => foldedPassages.some((p) => k.holds.test(p)));
+}

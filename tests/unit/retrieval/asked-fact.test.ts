@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { holdsAskedFacts } from '../../../src/retrieval/asked-fact.js';
+import { fold } from '../../../src/text/vietnamese.js';
+
+const words = (q: string) => q.split(/\s+/);
+const holds = (q: string, ...passages: string[]) => holdsAskedFacts(words(q), passages.map(fold));
+
+describe('holdsAskedFacts', () => {
+  it('asks nothing in particular of most questions', () => {
+    expect(holds('làm sao đăng ký VNeID mức 2', 'Mang căn cước đến công an xã.')).toBe(true);
+  });
+
+  it('wants a sum, a share or "miễn phí" for a price', () => {
+    const passage = 'Tổ công nghệ số đến từng nhà hướng dẫn.';
+    expect(holds('làm thẻ căn cước mất bao nhiêu tiền', passage)).toBe(false);
+    expect(holds('làm thẻ căn cước mất bao nhiêu tiền', 'Lần đầu cấp thẻ được miễn phí.')).toBe(true);
+    expect(holds('nhà nước chi bao nhiêu tiền cho khoa học', 'Chi tối thiểu 3% tổng chi ngân sách.')).toBe(true);
+    expect(holds('chia sẻ tin giả mức phạt là gì', 'Phạt từ 10 đến 20 triệu đồng.')).toBe(true);
+    // "lệ phí" as the topic, not the question: "pay the fee on the phone with which app".
+    expect(holds('nộp lệ phí trước bạ trên điện thoại dùng app gì', passage)).toBe(true);
+  });
+
+  it('wants a number for "how many", a phone number when one is asked for, digits for a day', () => {
+    expect(holds('xã có bao nhiêu tổ công nghệ số', 'Mỗi thôn, bản có một tổ.')).toBe(false);
+    expect(holds('tỉnh có bao nhiêu xã', 'Tỉnh có 36 xã và 2 phường.')).toBe(true);
+    expect(holds('cho xin số điện thoại tổ công nghệ số bản Thẳm Pa', 'Hỏi trưởng bản.')).toBe(false);
+    expect(holds('bị lừa thì báo số nào', 'Gọi 113 hoặc báo qua 156.')).toBe(true);
+    // A message that mentions a number is not asking for one.
+    expect(holds('sđt lạ gửi link bảo bấm vào nhận quà có sao không', 'Không bấm link lạ.')).toBe(true);
+    expect(holds('lớp học ở xã Bản Bo tháng này học thứ mấy', 'Lớp học ở nhà văn hóa.')).toBe(false);
+  });
+
+  it('asks a street address only of "địa chỉ ... ở đâu", not of "địa chỉ mới là xã gì"', () => {
+    expect(holds('Sở Khoa học và Công nghệ ở địa chỉ nào', 'Sở tham mưu cho tỉnh.')).toBe(false);
+    expect(holds('nay địa chỉ mới của tôi là xã gì', 'Xã Kan Hồ nay thuộc xã Mường Tè.')).toBe(true);
+  });
+});
