@@ -70,7 +70,7 @@ export class KnowledgeAnswerer implements Answerer {
     const understood = this.rules.classify(question);
     // An out-of-scope pattern in a message that also names something the bot covers ("video trên TikTok nói ăn lá
     // này chữa ung thư") is only a fallback: the knowledge base answers if it can.
-    const tentative = understood?.kind === 'out_of_scope' && this.rules.inScope(question);
+    const tentative = understood?.kind === 'out_of_scope' && understood.tentative;
     if (understood && !tentative) return { result: { kind: understood.kind, text: understood.text }, hits: [] };
     if (this.isMarked(question)) return { result: this.rules.decline(), hits: [] };
     const hits = await this.index.search(question, 5);

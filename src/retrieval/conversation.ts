@@ -27,7 +27,8 @@ const schema = z.object({
 
 export type Understood =
   | { kind: 'smalltalk'; intent: string; text: string }
-  | { kind: 'out_of_scope'; intent: string; text: string }
+  /** `tentative`: the message also names something the bot covers outside the matched request (see classify). */
+  | { kind: 'out_of_scope'; intent: string; text: string; tentative: boolean }
   | { kind: 'hint'; text: string };
 
 /** Longer messages are questions even if they contain small-talk words. */
@@ -94,8 +95,13 @@ export class ConversationRules {
       if (talk) return { kind: 'smalltalk', intent: talk, text: this.pick(talk, text) };
     }
     for (const words of [typed, expanded]) {
-      const found = this.find(words, this.outOfScope);
-      if (found) return { kind: 'out_of_scope', intent: found, text: this.pick(found, text) };
+      const found = this.span(words, this.outOfScope);
+      if (!found) continue;
+      // In-scope words inside the request itself ("mật khẩu wifi nhà hàng xóm") do not make it a question for the
+      // knowledge base; elsewhere in the message ("video trên TikTok nói lá này chữa ung thư") they may.
+      const rest = [...words.slice(0, found.at), ...words.slice(found.at + found.words.length)];
+      const tentative = this.find(rest, this.scope) !== undefined;
+      return { kind: 'out_of_scope', intent: found.intent, text: this.pick(found.intent, text), tentative };
     }
     return undefined;
   }
@@ -128,9 +134,14 @@ export class ConversationRules {
   }
 
   private find(words: string[], map: Map<string, { intent: string; words: string[] }[]>): string | undefined {
+    return this.span(words, map)?.intent;
+  }
+
+  /** The first pattern found (the longest one starting there), with where it starts. */
+  private span(words: string[], map: Map<string, { intent: string; words: string[] }[]>) {
     for (let i = 0; i < words.length; i++) {
       const match = this.longest(words, i, map);
-      if (match) return match.intent;
+      if (match) return { ...match, at: i };
     }
     return undefined;
   }
