@@ -20,7 +20,7 @@ const bareServer = await new Promise<import('node:http').Server>((resolve) => {
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdhvs-bench-'));
 const app = await startApp(loadConfig({
   ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: dataDir,
-  WEBCHAT_LIMIT_PER_USER: '100000', WEBCHAT_LIMIT_PER_IP: '1000000',
+  WEBCHAT_LIMIT_PER_USER: '100000', WEBCHAT_LIMIT_PER_IP: '1000000', WEBCHAT_NEW_SESSIONS_PER_IP: '1000000',
 }));
 console.log(JSON.stringify({ bare: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`, bot: app.url }));
 process.once('SIGTERM', () => {

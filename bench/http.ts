@@ -20,13 +20,27 @@ const evalDir = 'tests/eval';
 const questions = fs.readdirSync(evalDir).filter((f) => /^questions-.*\.yaml$/.test(f))
   .flatMap((f) => (parse(fs.readFileSync(path.join(evalDir, f), 'utf8')) as { q: string }[]).map((q) => q.q));
 
-async function load(url: string): Promise<autocannon.Result> {
+/**
+ * Chat filler that changes a message's text but not what it asks: with `fresh`, each pass over the questions
+ * adds other filler, so no text repeats and the answer cache never helps (the cold answer path).
+ */
+const OPENERS = ['', 'cho hỏi', 'ad ơi', 'em hỏi', 'bạn ơi', 'xin hỏi'];
+const CLOSERS = ['', 'ạ', 'nhé', 'vậy', 'với ạ', 'giúp em'];
+let runs = 0;
+async function load(url: string, fresh = false): Promise<autocannon.Result> {
   let n = 0;
+  const run = runs++;
+  const text = (i: number) => {
+    const q = questions[i % questions.length]!;
+    if (!fresh) return q;
+    const pass = Math.floor(i / questions.length);
+    return `${OPENERS[pass % OPENERS.length]} ${q} ${CLOSERS[Math.floor(pass / OPENERS.length) % CLOSERS.length]}`.trim();
+  };
   return autocannon({
     url: `${url}/api/chat`, connections: CONNECTIONS, duration: SECONDS, method: 'POST',
     headers: { 'content-type': 'application/json' },
     requests: [{
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: `bench-${n}`, text: questions[n++ % questions.length] }) }),
+      setupRequest: (req) => ({ ...req, body: JSON.stringify({ userId: `bench-${run}-${n}`, text: text(n++) }) }),
     }],
   });
 }
@@ -34,16 +48,19 @@ async function load(url: string): Promise<autocannon.Result> {
 const line = (name: string, r: autocannon.Result) =>
   `${name.padEnd(22)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   errors ${r.errors + r.non2xx}`;
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', 'tsx', 'bench/http-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const [first] = (await once(child.stdout, 'data')) as [Buffer];
 const urls = JSON.parse(first.toString().split('\n')[0]!) as { bare: string; bot: string };
 console.log(`node ${process.version}, ${os.cpus().length} CPU, ${questions.length} questions, ${CONNECTIONS} connections, ${SECONDS} s each\n`);
 await load(urls.bare); // warm-up of both, so neither pays for JIT in its measured run
 await load(urls.bot);
 const bareResult = await load(urls.bare);
-const ours = await load(urls.bot);
+const cold = await load(urls.bot, true);
+const repeated = await load(urls.bot);
 console.log(line('bare express', bareResult));
-console.log(line('POST /api/chat (bot)', ours));
-console.log(`\nbot / bare express: ${((100 * ours.requests.average) / bareResult.requests.average).toFixed(1)} %`);
+console.log(line('bot, all texts differ', cold));
+console.log(line('bot, texts repeat', repeated));
+const ratio = (r: autocannon.Result) => `${((100 * r.requests.average) / bareResult.requests.average).toFixed(1)} %`;
+console.log(`\nbot / bare express: ${ratio(cold)} with every text new (no answer cache), ${ratio(repeated)} as questions repeat`);
 child.kill('SIGTERM');
 await once(child, 'exit');
