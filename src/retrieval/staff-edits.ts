@@ -28,7 +28,7 @@ type Applied = { sample?: number; marked?: string };
 /** Questions looked at for grouping: the newest unresolved ones. */
 const GROUP_WINDOW = 1000;
 /** Edits are read again from this many ids back, in case a concurrent one committed late (PostgreSQL sequences). */
-const LOOKBACK_IDS = 1000;
+const LOOKBACK_IDS = 50;
 
 export class EditError extends Error {}
 
