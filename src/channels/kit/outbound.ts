@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ChannelName } from '../../core/messages.js';
 import type { Logger } from '../../log.js';
 import type { SettingsStore } from '../../storage/ports.js';
@@ -93,6 +94,8 @@ export class Outbound {
   constructor(readonly channel: ChannelName, private settings: SettingsStore, private log: Logger, options: Partial<OutboundOptions> = {}) {
     this.options = { ...DEFAULT_OUTBOUND, ...options };
     this.bucket = new TokenBucket(this.options.ratePerSecond, this.options.burst);
+    // Every call in flight listens for shutdown (and stops listening when done): many at once is no leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Milliseconds for a platform's "retry after N seconds". */
