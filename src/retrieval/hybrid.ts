@@ -173,16 +173,6 @@ export class HybridIndex {
     return best;
   }
 
-  /**
-   * How much of a question's topic is knowledge-base vocabulary at all (idf-weighted share of its topic words
-   * found in any passage or sample question): low for requests outside the bot's scope.
-   */
-  vocabularyShare(question: string): number {
-    const q = this.passages.query(this.lexicon.read(question));
-    if (!q.content.length) return 0;
-    return this.passages.coverage(q, (term) => this.passages.df(term) > 0 || this.samples.df(term) > 0).words;
-  }
-
   /** Confidence features of one hit: how much of the question its passage (and article) covers, and how close it is. */
   private judge(h: Hit, q: QueryTerms, qv: number[] | undefined, bm25: number): void {
     const chunk = this.coverage(q, [h.doc]);
