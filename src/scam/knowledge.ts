@@ -19,13 +19,12 @@ const folded = z.string().min(1).regex(/^[a-z0-9 ()|*#$]+$/, 'viết thường, 
 const domain = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'tên miền viết thường, ví dụ npc.com.vn');
 const weight = z.number().int().min(0).max(10);
 const rule = z.union([folded, z.object({ phrase: folded, weight }).strict(), z.object({ regex: z.string().min(1), weight: weight.optional() }).strict()]);
+const kind = z.object({ title: z.string().min(1), weight, why: z.string().min(1), phrases: z.array(rule).default([]) }).strict();
 
 const schema = z.object({
   source: z.string().min(1),
   thresholds: z.object({ scam: weight, suspicious: weight }).strict().refine((t) => t.scam > t.suspicious, 'scam phải lớn hơn suspicious'),
-  kinds: z.object(Object.fromEntries(SIGNAL_KINDS.map((k) => [k, z.object({
-    title: z.string().min(1), weight, why: z.string().min(1), phrases: z.array(rule).default([]),
-  }).strict()])) as Record<SignalKind, z.ZodType<{ title: string; weight: number; why: string; phrases: z.infer<typeof rule>[] }>>).strict(),
+  kinds: z.object(Object.fromEntries(SIGNAL_KINDS.map((k) => [k, kind])) as Record<SignalKind, typeof kind>).strict(),
   negations: z.object({ words: z.array(folded).min(1), warnings: z.array(folded).default([]), not: z.array(folded).default([]) }).strict(),
   official_numbers: z.array(z.string().regex(/^\d{3,11}$/, 'chỉ chữ số, không dấu cách')).default([]),
   brands: z.array(z.object({
@@ -42,6 +41,7 @@ const schema = z.object({
     lookalike: z.string().min(1), government: z.string().min(1), strange_letters: z.string().min(1), address: z.string().min(1),
     apk: z.string().min(1), shortener: z.string().min(1), unknown: z.string().min(1),
   }).strict(),
+  ask: z.object({ cues: z.array(folded).min(1), general: z.array(folded).default([]), forwarded: z.array(folded).min(1) }).strict(),
   advice: z.object({
     first: z.array(z.string().min(1)).min(1), hotline: z.string().min(1), report: z.string().min(1), lost_money: z.string().min(1), check_site: z.string().min(1),
   }).strict(),
@@ -71,6 +71,8 @@ export interface ScamKnowledge {
   brands: Brand[];
   links: ScamSignalsFile['links'] & { tldSet: Set<string> };
   advice: ScamSignalsFile['advice'];
+  /** How people ask for a check, how a general question about scams reads, and what a forwarded message contains. */
+  ask: { cues: RegExp[]; general: RegExp[]; forwarded: RegExp[] };
 }
 
 export const SCAM_SIGNALS_FILE = 'scam-signals.yaml';
@@ -113,5 +115,10 @@ export function loadScamKnowledge(knowledgeDir: string): ScamKnowledge {
     },
     hotlines: new Set(data.official_numbers),
     links: { ...data.links, tldSet: new Set(data.links.tlds) },
+    ask: {
+      cues: data.ask.cues.map((c, i) => compile(['ask', 'cues', i], () => compilePhrase(c))),
+      general: data.ask.general.map((c, i) => compile(['ask', 'general', i], () => compilePhrase(c))),
+      forwarded: data.ask.forwarded.map((c, i) => compile(['ask', 'forwarded', i], () => compilePhrase(c))),
+    },
   };
 }

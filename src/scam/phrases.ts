@@ -118,6 +118,8 @@ export interface Negations {
 export interface PhraseHit {
   /** The person's words that matched. */
   quote: string;
+  /** Where they are in the original text. */
+  span: [number, number];
   /** Offset in the stream's text. */
   at: number;
 }
@@ -129,7 +131,7 @@ export function findPhrase(stream: Stream, re: RegExp, negations?: Negations): P
   for (let m = re.exec(stream.text); m; m = re.exec(stream.text)) {
     const start = m.index + 1;
     const end = m.index + m[0].length - 1;
-    if (!negations || !isNegated(stream.text, start, negations)) hits.push({ quote: quoteOf(stream, start, end), at: start });
+    if (!negations || !isNegated(stream.text, start, negations)) hits.push({ ...quoteOf(stream, start, end), at: start });
     // The next match may start at this one's closing space.
     re.lastIndex = end;
   }
@@ -166,7 +168,7 @@ export function isNegated(text: string, at: number, n: Negations): boolean {
   return n.words.some((w) => w.test(window));
 }
 
-function quoteOf(stream: Stream, start: number, end: number): string {
+function quoteOf(stream: Stream, start: number, end: number): { quote: string; span: [number, number] } {
   let first = -1;
   let last = -1;
   for (let i = start; i < end; i++) {
@@ -175,8 +177,9 @@ function quoteOf(stream: Stream, start: number, end: number): string {
     if (first < 0) first = t;
     last = t;
   }
-  if (first < 0) return '';
-  return stream.source.slice(stream.spans[first]![0], stream.spans[last]![1]);
+  if (first < 0) return { quote: '', span: [0, 0] };
+  const span: [number, number] = [stream.spans[first]![0], stream.spans[last]![1]];
+  return { quote: stream.source.slice(span[0], span[1]), span };
 }
 
 /** A negation or warning phrase (folded) as a pattern found anywhere in a window of folded words. */

@@ -63,4 +63,7 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX inbox_received ON inbox (received_at);
    CREATE INDEX inbox_pending_user ON inbox (channel, user_id) WHERE status = 'pending';
    CREATE INDEX staff_sessions_user ON staff_sessions (username);`,
+  // Scam checks: the verdict and the kinds of signal found (comma-separated), never the message or the image.
+  `ALTER TABLE events ADD COLUMN verdict TEXT;
+   ALTER TABLE events ADD COLUMN signals TEXT;`,
 ];
