@@ -74,11 +74,8 @@ export class ScamActivity implements Activity {
     if (turn.state.scamWaiting) return this.onText(turn, text);
     const request = readCheckRequest(text, this.d.knowledge);
     if (!request) return false;
-    if (request.described && detectScam(request.message, this.d.knowledge).verdict === 'no_sign') {
-      this.ask(turn, 'scam.need_message');
-      return true;
-    }
-    await this.check(turn, request.message, 'text');
+    if (request.kind === 'ask') this.ask(turn, 'scam.need_message');
+    else await this.check(turn, request.message, 'text');
     return true;
   }
 

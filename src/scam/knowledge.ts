@@ -41,7 +41,9 @@ const schema = z.object({
     lookalike: z.string().min(1), government: z.string().min(1), strange_letters: z.string().min(1), address: z.string().min(1),
     apk: z.string().min(1), shortener: z.string().min(1), unknown: z.string().min(1),
   }).strict(),
-  ask: z.object({ cues: z.array(folded).min(1), general: z.array(folded).default([]), forwarded: z.array(folded).min(1) }).strict(),
+  ask: z.object({
+    cues: z.array(folded).min(1), general: z.array(folded).default([]), question: z.array(folded).default([]), narrative: z.array(folded).default([]),
+  }).strict(),
   advice: z.object({
     first: z.array(z.string().min(1)).min(1), hotline: z.string().min(1), report: z.string().min(1), lost_money: z.string().min(1), check_site: z.string().min(1),
   }).strict(),
@@ -71,8 +73,8 @@ export interface ScamKnowledge {
   brands: Brand[];
   links: ScamSignalsFile['links'] & { tldSet: Set<string> };
   advice: ScamSignalsFile['advice'];
-  /** How people ask for a check, how a general question about scams reads, and what a forwarded message contains. */
-  ask: { cues: RegExp[]; general: RegExp[]; forwarded: RegExp[] };
+  /** How people ask for a check; how a general question, a question and a told story read (those go to the knowledge base). */
+  ask: { cues: RegExp[]; general: RegExp[]; question: RegExp[]; narrative: RegExp[] };
 }
 
 export const SCAM_SIGNALS_FILE = 'scam-signals.yaml';
@@ -118,7 +120,8 @@ export function loadScamKnowledge(knowledgeDir: string): ScamKnowledge {
     ask: {
       cues: data.ask.cues.map((c, i) => compile(['ask', 'cues', i], () => compilePhrase(c))),
       general: data.ask.general.map((c, i) => compile(['ask', 'general', i], () => compilePhrase(c))),
-      forwarded: data.ask.forwarded.map((c, i) => compile(['ask', 'forwarded', i], () => compilePhrase(c))),
+      question: data.ask.question.map((c, i) => compile(['ask', 'question', i], () => compilePhrase(c))),
+      narrative: data.ask.narrative.map((c, i) => compile(['ask', 'narrative', i], () => compilePhrase(c))),
     },
   };
 }
