@@ -112,7 +112,7 @@ export class ScamActivity implements Activity {
 
   private async check(turn: Turn, message: string, input: 'text' | 'image'): Promise<void> {
     const { knowledge, dialog, recorder } = this.d;
-    const f = detectScam(message, knowledge);
+    const f = detectScam(message, knowledge, { fromImage: input === 'image' });
     const signals = f.signals.map((s) => s.kind);
     await recorder.record(turn, 'scam_check', { verdict: f.verdict, signals });
     this.d.observe?.checked?.({ channel: turn.inbound.channel, verdict: f.verdict, input, signals });

@@ -26,9 +26,9 @@ export interface Finding {
 const MAX_QUOTES = 3;
 const QUOTE_CHARS = 80;
 
-/** Checks a message against the knowledge's signals: pure, offline, a few milliseconds. */
-export function detectScam(message: string, k: ScamKnowledge): Finding {
-  const links = findLinks(message, k);
+/** Checks a message against the knowledge's signals: pure, offline, a few milliseconds. `fromImage`: read by OCR. */
+export function detectScam(message: string, k: ScamKnowledge, o: { fromImage?: boolean } = {}): Finding {
+  const links = findLinks(message, k, o.fromImage);
   const stream = readStream(message, { links: links.map((l) => ({ span: l.span, trusted: l.kind === 'official' || l.kind === 'government' })), hotlines: k.hotlines });
   const signals = new Map<SignalKind, Signal>();
   const add = (kind: SignalKind, weight: number, quote: string, why = k.kinds[kind].why) => {
@@ -57,7 +57,7 @@ export function detectScam(message: string, k: ScamKnowledge): Finding {
 /** Matches of a rule written as a regular expression on the original text, negated like phrases. */
 function rawHits(stream: Stream, re: RegExp, k: ScamKnowledge): string[] {
   return [...stream.source.matchAll(re)]
-    .filter((m) => !isNegated(stream.text, streamOffset(stream, m.index), k.negations))
+    .filter((m) => !isNegated(stream, streamOffset(stream, m.index), k.negations))
     .map((m) => m[0].trim());
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ContentError, parseYamlFile } from '../content/yaml-file.js';
+import { canonical, fold } from '../text/vietnamese.js';
 import { compileCue, compilePhrase, type Negations } from './phrases.js';
 
 /**
@@ -25,7 +26,11 @@ const schema = z.object({
   source: z.string().min(1),
   thresholds: z.object({ scam: weight, suspicious: weight }).strict().refine((t) => t.scam > t.suspicious, 'scam phải lớn hơn suspicious'),
   kinds: z.object(Object.fromEntries(SIGNAL_KINDS.map((k) => [k, kind])) as Record<SignalKind, typeof kind>).strict(),
-  negations: z.object({ words: z.array(folded).min(1), warnings: z.array(folded).default([]), not: z.array(folded).default([]) }).strict(),
+  negations: z.object({
+    words: z.array(z.string().regex(/^\p{Ll}+$/u, 'một từ viết thường, có dấu: không, đừng')).min(1),
+    not: z.array(z.string().regex(/^[a-z]+ [a-z]+$/, 'hai từ viết thường, không dấu: ung dung')).default([]),
+    warnings: z.array(folded).default([]),
+  }).strict(),
   official_numbers: z.array(z.string().regex(/^\d{3,11}$/, 'chỉ chữ số, không dấu cách')).default([]),
   brands: z.array(z.object({
     id: z.string().regex(/^[a-z_]+$/),
@@ -112,8 +117,8 @@ export function loadScamKnowledge(knowledgeDir: string): ScamKnowledge {
   return {
     source: data.source, thresholds: data.thresholds, kinds, brands, advice: data.advice,
     negations: {
-      words: data.negations.words.map((n) => compileCue(n)), warnings: data.negations.warnings.map((n) => compileCue(n)),
-      not: data.negations.not.map((n) => compileCue(n, 'g')),
+      words: new Set(data.negations.words.map((w) => fold(w))), marked: new Set(data.negations.words.map((w) => canonical(w))),
+      not: new Set(data.negations.not), warnings: data.negations.warnings.map((n) => compileCue(n)),
     },
     hotlines: new Set(data.official_numbers),
     links: { ...data.links, tldSet: new Set(data.links.tlds) },

@@ -22,8 +22,11 @@ const TRAILING = /[.,;:!?…]+$/;
 // Digits people put for letters in look-alike domains (vne1d, agr1bank, 3vn).
 const LEET: Record<string, string> = { 0: 'o', 1: 'i', 3: 'e', 4: 'a', 5: 's', 7: 't', 8: 'b' };
 
-/** Every link in a message, with its domain classified against the known brands. */
-export function findLinks(message: string, k: Pick<ScamKnowledge, 'brands' | 'links'>): LinkFinding[] {
+/**
+ * Every link in a message, with its domain classified against the known brands. `fromImage`: the text was read
+ * from a screenshot, where 1 and l, 0 and o look alike, so an official domain read with one for the other is still it.
+ */
+export function findLinks(message: string, k: Pick<ScamKnowledge, 'brands' | 'links'>, fromImage = false): LinkFinding[] {
   const lower = canonical(message.normalize('NFC'));
   const found: LinkFinding[] = [];
   for (const m of lower.matchAll(URL_RE)) {
@@ -37,13 +40,17 @@ export function findLinks(message: string, k: Pick<ScamKnowledge, 'brands' | 'li
     if (!labels.slice(0, -1).some((l) => /[a-wyz]/.test(l))) continue;
     const span: [number, number] = [m.index, m.index + text.length];
     const source = message.normalize('NFC').slice(span[0], span[1]);
-    found.push({ text: source, span, host, apk: /\.apk\b|(^|[.-])apk([.-]|$)/.test(text), ...classify(host, k) });
+    const read = classify(host, k);
+    const misread = fromImage && read.kind !== 'official' ? classify(host.replace(/[li]/g, '1').replace(/o/g, '0'), k, true) : undefined;
+    found.push({ text: source, span, host, apk: /\.apk\b|(^|[.-])apk([.-]|$)/.test(text), ...(misread?.kind === 'official' ? misread : read) });
   }
   return found;
 }
 
-function classify(host: string, k: Pick<ScamKnowledge, 'brands' | 'links'>): Pick<LinkFinding, 'kind' | 'brand' | 'borrowed'> {
-  const under = (domain: string) => host === domain || host.endsWith(`.${domain}`);
+function classify(host: string, k: Pick<ScamKnowledge, 'brands' | 'links'>, digits = false): Pick<LinkFinding, 'kind' | 'brand' | 'borrowed'> {
+  // With `digits`, the official domains are compared with their 1/l and 0/o written as digits too.
+  const as = (d: string) => (digits ? d.replace(/[li]/g, '1').replace(/o/g, '0') : d);
+  const under = (domain: string) => host === as(domain) || host.endsWith(`.${as(domain)}`);
   const owner = k.brands.find((b) => b.official.some(under));
   if (owner) return { kind: 'official', brand: owner };
   if (k.links.trusted_suffixes.some((s) => host.endsWith(s))) return { kind: 'government' };

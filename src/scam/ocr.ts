@@ -104,7 +104,7 @@ export class OcrPool implements ImageReader {
     try {
       const worker = await this.workerOf(slot);
       const { data } = await worker.recognize(Buffer.from(job.bytes));
-      const text = data.text.trim();
+      const text = joinLines(data.text);
       const letters = text.match(/\p{L}/gu)?.length ?? 0;
       this.settle(job, letters < MIN_LETTERS ? new OcrError('unreadable') : text);
     } catch (e) {
@@ -172,4 +172,12 @@ export class OcrPool implements ImageReader {
     }
     return (this.langDir = dir);
   }
+}
+
+/**
+ * OCR breaks lines where the bubble wrapped, not where sentences end (and sets wrapped lines apart as paragraphs
+ * as often as not): lines are joined with a space, a word cut after a hyphen (as links are) without one.
+ */
+export function joinLines(text: string): string {
+  return text.trim().replace(/-[ \t]*\n\s*/g, '-').replace(/\s*\n\s*/g, ' ');
 }

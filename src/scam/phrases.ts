@@ -107,12 +107,14 @@ export function compilePhrase(phrase: string): RegExp {
 
 /** What turns a phrase into a warning instead of a request. */
 export interface Negations {
-  /** Words that negate what follows them in the same comma-separated part ("không", "đừng", "không bao giờ"). */
-  words: readonly RegExp[];
+  /** Negation words, folded ("khong", "dung", "chang"): "không", "đừng" typed with marks, or any of them typed without. */
+  words: ReadonlySet<string>;
+  /** The same words with their marks ("không", "đừng"): a marked word counts only in this form ("dụng" is not "đừng"). */
+  marked: ReadonlySet<string>;
+  /** Folded word pairs that hold a negation word without negating ("ung dung", "neu khong"): typed without marks, they are not negations. */
+  not: ReadonlySet<string>;
   /** Words that make a whole sentence a warning about scams ("thủ đoạn", "giả mạo", "là lừa đảo"). */
   warnings: readonly RegExp[];
-  /** Words that look like a negation without tone marks but are not ("ứng dụng" is not "đừng", "nếu không" a condition). */
-  not: readonly RegExp[];
 }
 
 export interface PhraseHit {
@@ -131,7 +133,7 @@ export function findPhrase(stream: Stream, re: RegExp, negations?: Negations): P
   for (let m = re.exec(stream.text); m; m = re.exec(stream.text)) {
     const start = m.index + 1;
     const end = m.index + m[0].length - 1;
-    if (!negations || !isNegated(stream.text, start, negations)) hits.push({ ...quoteOf(stream, start, end), at: start });
+    if (!negations || !isNegated(stream, start, negations)) hits.push({ ...quoteOf(stream, start, end), at: start });
     // The next match may start at this one's closing space.
     re.lastIndex = end;
   }
@@ -151,21 +153,27 @@ const NEGATION_REACH = 8;
  * back (a "hay"/"hoặc" carries the negation on: "không gọi điện yêu cầu chuyển tiền ... hay cài ứng dụng lạ"),
  * or when its sentence warns about scams.
  */
-export function isNegated(text: string, at: number, n: Negations): boolean {
+export function isNegated(stream: Stream, at: number, n: Negations): boolean {
+  const { text } = stream;
   const sentenceStart = text.lastIndexOf('|', at) + 1;
   const nextEnd = text.indexOf('|', at);
   const sentence = ` ${text.slice(sentenceStart, nextEnd < 0 ? text.length : nextEnd).trim()} `;
   if (n.warnings.some((w) => w.test(sentence))) return true;
-  const part = text.slice(Math.max(sentenceStart, text.lastIndexOf(',', at) + 1), at).trim().split(' ').filter(Boolean);
-  let from = part.length;
-  for (let i = part.length - 1; i >= 0 && part.length - i <= NEGATION_REACH; i--) {
+  const partStart = Math.max(sentenceStart, text.lastIndexOf(',', at) + 1);
+  const words = [...text.slice(partStart, at).matchAll(/\S+/g)].map((m) => ({ w: m[0], token: stream.tokenAt[partStart + m.index]! }));
+  let from = words.length;
+  for (let i = words.length - 1; i >= 0 && words.length - i <= NEGATION_REACH; i--) {
     // "không ... tài khoản cá nhân hay cài ứng dụng lạ": the negation carries over "hay", "hoặc" to the start of the part.
-    if (part[i] === 'hay' || part[i] === 'hoac') { from = 0; break; }
+    if (words[i]!.w === 'hay' || words[i]!.w === 'hoac') { from = 0; break; }
     from = i;
   }
-  let window = ` ${part.slice(from).join(' ')} `;
-  for (const re of n.not) window = window.replace(re, ' ~ ');
-  return n.words.some((w) => w.test(window));
+  for (let i = Math.max(0, from); i < words.length; i++) {
+    const { w, token } = words[i]!;
+    if (!n.words.has(w) || n.not.has(`${words[i - 1]?.w} ${w}`) || n.not.has(`${w} ${words[i + 1]?.w}`)) continue;
+    const typed = token >= 0 ? canonical(stream.source.slice(stream.spans[token]![0], stream.spans[token]![1])) : w;
+    if (fold(typed) === typed || n.marked.has(typed)) return true;
+  }
+  return false;
 }
 
 function quoteOf(stream: Stream, start: number, end: number): { quote: string; span: [number, number] } {
@@ -182,7 +190,7 @@ function quoteOf(stream: Stream, start: number, end: number): { quote: string; s
   return { quote: stream.source.slice(span[0], span[1]), span };
 }
 
-/** A negation or warning phrase (folded) as a pattern found anywhere in a window of folded words. */
-export function compileCue(phrase: string, flags = ''): RegExp {
-  return new RegExp(` ${fold(phrase).trim().split(/\s+/).join(' ')} `, flags);
+/** A warning phrase (folded) as a pattern found anywhere in a sentence of folded words. */
+export function compileCue(phrase: string): RegExp {
+  return new RegExp(` ${fold(phrase).trim().split(/\s+/).join(' ')} `);
 }

@@ -7,7 +7,8 @@ import { launchBrowser } from '../../helpers/browser.js';
  * Zalo or Messenger colours. Rendered at eval time (nothing committed but this script and two test fixtures).
  */
 
-export type Theme = 'light' | 'dark';
+/** Light and dark at a phone's 2× density as PNG; "compressed": light, 1.25×, JPEG quality 50 (as chat apps resend them). */
+export type Theme = 'light' | 'dark' | 'compressed';
 export interface Screen { from: string; app: string; text: string }
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -18,7 +19,7 @@ const PALETTE = {
   messenger: { light: { bg: '#ffffff', fg: '#050505', bar: '#ffffff', bubble: '#f0f0f0', sub: '#65676b' }, dark: { bg: '#18191a', fg: '#e4e6eb', bar: '#242526', bubble: '#3a3b3c', sub: '#b0b3b8' } },
 } as const;
 
-export function screenHtml(m: Screen, theme: Theme, time = '10:24'): string {
+export function screenHtml(m: Screen, theme: 'light' | 'dark', time = '10:24'): string {
   const app = (m.app in PALETTE ? m.app : 'sms') as keyof typeof PALETTE;
   const c = PALETTE[app][theme];
   const headerFg = app === 'zalo' && theme === 'light' ? '#ffffff' : c.fg;
@@ -46,15 +47,21 @@ export function screenHtml(m: Screen, theme: Theme, time = '10:24'): string {
 
 /** A page at a phone's size and pixel density (390 × 844 CSS px at 2×: a 780 × 1688 PNG). */
 export class PhoneRenderer {
-  private constructor(private browser: Browser, private page: Page) {}
+  private constructor(private browser: Browser, private page: Page, private low: Page) {}
 
   static async start(): Promise<PhoneRenderer> {
     const browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-    return new PhoneRenderer(browser, page);
+    const low = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1.25 });
+    return new PhoneRenderer(browser, page, low);
   }
 
+  /** The screenshot's bytes: PNG for light and dark, JPEG for "compressed". */
   async png(m: Screen, theme: Theme): Promise<Buffer> {
+    if (theme === 'compressed') {
+      await this.low.setContent(screenHtml(m, 'light'));
+      return this.low.screenshot({ type: 'jpeg', quality: 50 });
+    }
     await this.page.setContent(screenHtml(m, theme));
     return this.page.screenshot({ type: 'png' });
   }

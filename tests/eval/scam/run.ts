@@ -47,11 +47,11 @@ function verdictTable(name: string, msgs: Message[], verdicts: Verdict[]): void 
     + ` | legitimate ${legit.length}: called "lừa đảo" ${percent(n(legit, 'scam'), legit.length)}, "đáng ngờ" or worse ${percent(n(legit, 'scam', 'suspicious'), legit.length)}`);
 }
 
-function misses(msgs: Message[], verdicts: Verdict[], texts: string[] = msgs.map((m) => m.text)): void {
+function misses(msgs: Message[], verdicts: Verdict[], texts: string[] = msgs.map((m) => m.text), fromImage = false): void {
   msgs.forEach((m, i) => {
     const v = verdicts[i]!;
     if ((m.label === 'scam' && v === 'scam') || (m.label === 'legit' && v === 'no_sign')) return;
-    const f = detectScam(texts[i]!, knowledge);
+    const f = detectScam(texts[i]!, knowledge, { fromImage });
     console.log(`    ${m.id} ${m.label}/${m.kind} -> ${v} (${f.score}) ${f.signals.map((s) => `${s.kind}:${s.weight}[${s.quotes.join(' / ')}]`).join(' ')}\n      ${texts[i]!.replace(/\s+/g, ' ').slice(0, 200)}`);
   });
 }
@@ -82,20 +82,20 @@ function textPart(): void {
 }
 
 async function imagePart(renderer: PhoneRenderer): Promise<void> {
-  console.log('\n2. Images (phone screenshots, light and dark, read by tesseract.js offline)');
+  console.log('\n2. Images (phone screenshots: light and dark PNG at 2×, and light re-compressed as JPEG q50 at 1.25×; read by tesseract.js offline)');
   const pool = new OcrPool({ workers: loadConfig({}).OCR_WORKERS, timeoutMs: 25000 });
   const save = args.includes('--save') ? args[args.indexOf('--save') + 1]! : undefined;
   if (save) fs.mkdirSync(save, { recursive: true });
   try {
     for (const [name, all] of sets) {
       const msgs = all.slice(0, option('--limit', all.length));
-      for (const theme of ['light', 'dark'] as Theme[]) {
+      for (const theme of ['light', 'dark', 'compressed'] as Theme[]) {
         const texts: string[] = [];
         const accuracies: number[] = [];
         const times: number[] = [];
         for (const m of msgs) {
           const png = await renderer.png(m, theme);
-          if (save) fs.writeFileSync(path.join(save, `${m.id}-${theme}.png`), png);
+          if (save) fs.writeFileSync(path.join(save, `${m.id}-${theme}.${theme === 'compressed' ? 'jpg' : 'png'}`), png);
           const t = performance.now();
           const text = await pool.read(png, m.id).catch(() => '');
           times.push(performance.now() - t);
@@ -106,9 +106,9 @@ async function imagePart(renderer: PhoneRenderer): Promise<void> {
         const folded = msgs.map((m, i) => charAccuracy(fold(m.text), fold(texts[i]!))).reduce((a, b) => a + b, 0) / msgs.length;
         console.log(`  ${name} ${theme}: OCR character accuracy ${(mean * 100).toFixed(1)} % (without tone marks ${(folded * 100).toFixed(1)} %),`
           + ` worst ${(Math.min(...accuracies) * 100).toFixed(1)} %; OCR time p50 ${quantile(times, 0.5).toFixed(0)} ms, p95 ${quantile(times, 0.95).toFixed(0)} ms`);
-        const verdicts = texts.map((t) => detectScam(t, knowledge).verdict);
+        const verdicts = texts.map((t) => detectScam(t, knowledge, { fromImage: true }).verdict);
         verdictTable(`  ${theme}`, msgs, verdicts);
-        if (flag('--misses') && name === 'tune') misses(msgs, verdicts, texts);
+        if (flag('--misses') && name === 'tune') misses(msgs, verdicts, texts, true);
       }
     }
   } finally {
