@@ -71,8 +71,10 @@ function borrowedBrand(host: string, brands: readonly Brand[]): { brand: Brand; 
   const plain = squashed.replace(/[0-9]/g, (d) => LEET[d] ?? d);
   for (const brand of brands) {
     for (const key of brand.domainKeys) {
-      // Two or three letters ("mb", "evn") only as a whole part of the name; longer ones anywhere in it.
-      const hit = key.length <= 3 ? parts.includes(key) : squashed.includes(key) || plain.includes(key) || parts.some((p) => p.length >= 5 && oneOff(p, key));
+      // Two letters ("mb") only as a whole part of the name, three ("vcb", "evn") also at its start, longer ones anywhere.
+      const hit = key.length === 2 ? parts.includes(key)
+        : key.length === 3 ? parts.some((p) => p.startsWith(key))
+        : squashed.includes(key) || plain.includes(key) || parts.some((p) => p.length >= 5 && oneOff(p, key));
       if (hit) return { brand, borrowed: key };
     }
   }
