@@ -50,7 +50,9 @@ export function detectScam(message: string, k: ScamKnowledge, o: { fromImage?: b
   linkSignals(links, brands, k, add);
   const list = [...signals.values()].filter((s) => s.weight > 0).sort((a, b) => b.weight - a.weight || SIGNAL_KINDS.indexOf(a.kind) - SIGNAL_KINDS.indexOf(b.kind));
   const score = list.reduce((sum, s) => sum + s.weight, 0);
-  const verdict: Verdict = score >= k.thresholds.scam ? 'scam' : score >= k.thresholds.suspicious ? 'suspicious' : 'no_sign';
+  // Asking for something risky (money, a code, a link, an app) while pressing or luring is the shape of a scam.
+  const combined = score >= k.thresholds.combined && (['action', 'pressure'] as const).every((r) => list.some((s) => k.kinds[s.kind].role === r));
+  const verdict: Verdict = score >= k.thresholds.scam || combined ? 'scam' : score >= k.thresholds.suspicious ? 'suspicious' : 'no_sign';
   return { verdict, score, signals: list, brands, links };
 }
 

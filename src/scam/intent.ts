@@ -28,7 +28,8 @@ export function readCheckRequest(text: string, k: ScamKnowledge): CheckRequest |
     if (wordCount(text) <= MAX_BARE_QUESTION_WORDS) return { kind: 'ask' };
     return isScam() ? { kind: 'check', message: text } : undefined;
   }
-  if (wordCount(text) < MIN_FORWARDED_WORDS || /\?\s*$/.test(text)) return undefined;
+  // A question mark or a question word at the very end ("... qua điện thoại không") makes it a question.
+  if (wordCount(text) < MIN_FORWARDED_WORDS || /\?\s*$/.test(text) || / (khong|ko|k|chua|sao|gi|nao) (\| )?$/.test(stream.text)) return undefined;
   if ([...k.ask.question, ...k.ask.narrative].some((re) => findPhrase(stream, re).length)) return undefined;
   return isScam() ? { kind: 'check', message: text } : undefined;
 }

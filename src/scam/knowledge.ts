@@ -20,11 +20,14 @@ const folded = z.string().min(1).regex(/^[a-z0-9 ()|*#$]+$/, 'viết thường, 
 const domain = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'tên miền viết thường, ví dụ npc.com.vn');
 const weight = z.number().int().min(0).max(10);
 const rule = z.union([folded, z.object({ phrase: folded, weight }).strict(), z.object({ regex: z.string().min(1), weight: weight.optional() }).strict()]);
-const kind = z.object({ title: z.string().min(1), weight, why: z.string().min(1), phrases: z.array(rule).default([]) }).strict();
+const kind = z.object({
+  title: z.string().min(1), weight, role: z.enum(['action', 'pressure']), why: z.string().min(1), phrases: z.array(rule).default([]),
+}).strict();
 
 const schema = z.object({
   source: z.string().min(1),
-  thresholds: z.object({ scam: weight, suspicious: weight }).strict().refine((t) => t.scam > t.suspicious, 'scam phải lớn hơn suspicious'),
+  thresholds: z.object({ scam: weight, suspicious: weight, combined: weight }).strict()
+    .refine((t) => t.scam > t.suspicious && t.combined >= t.suspicious, 'cần scam > suspicious và combined >= suspicious'),
   kinds: z.object(Object.fromEntries(SIGNAL_KINDS.map((k) => [k, kind])) as Record<SignalKind, typeof kind>).strict(),
   negations: z.object({
     words: z.array(z.string().regex(/^\p{Ll}+$/u, 'một từ viết thường, có dấu: không, đừng')).min(1),
@@ -70,8 +73,8 @@ export interface Brand {
 /** The compiled knowledge the detector and the replies use. */
 export interface ScamKnowledge {
   source: string;
-  thresholds: { scam: number; suspicious: number };
-  kinds: Record<SignalKind, { title: string; weight: number; why: string; rules: Rule[] }>;
+  thresholds: { scam: number; suspicious: number; combined: number };
+  kinds: Record<SignalKind, { title: string; weight: number; role: 'action' | 'pressure'; why: string; rules: Rule[] }>;
   negations: Negations;
   /** Official hotlines and report numbers, digits only: calling them is advice, not a signal. */
   hotlines: ReadonlySet<string>;
@@ -108,7 +111,7 @@ export function loadScamKnowledge(knowledgeDir: string): ScamKnowledge {
       if ('phrase' in r) return { re: compilePhrase(r.phrase), weight: r.weight, raw: false };
       return { re: new RegExp(r.regex, 'giu'), weight: r.weight ?? def.weight, raw: true };
     }));
-    return [k, { title: def.title, weight: def.weight, why: def.why, rules }];
+    return [k, { title: def.title, weight: def.weight, role: def.role, why: def.why, rules }];
   })) as ScamKnowledge['kinds'];
   const brands = data.brands.map((b, i): Brand => ({
     id: b.id, name: b.name, domainKeys: b.domain_keys, official: b.official, hotline: b.hotline, noLinks: b.no_links,
