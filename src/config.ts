@@ -65,9 +65,10 @@ const schema = z.object({
   QUIZ_PASS_RATIO: z.preprocess((v) => (v === '' || v === undefined ? 0.8 : Number(v)), z.number().min(0).max(1)),
 
   // Screenshots read for the scam check: tesseract workers (each a thread and ~50 MB; one core is left to the server),
-  // 0 turns reading images off; how long one image may take (under the 30 s Redis conversation lease); the largest image.
+  // 0 turns reading images off; how long fetching one image, and reading it, may each take (both together stay under
+  // the 30 s Redis conversation lease); the largest image.
   OCR_WORKERS: int(Math.max(1, Math.min(4, os.availableParallelism() - 1)), 0, 16),
-  OCR_TIMEOUT_MS: int(15000, 1000, 25000),
+  OCR_TIMEOUT_MS: int(12000, 1000, 14000),
   IMAGE_MAX_BYTES: int(2 * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024),
 
   TELEGRAM_BOT_TOKEN: optional,
