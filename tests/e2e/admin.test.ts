@@ -148,7 +148,7 @@ describe.skipIf(!ready)('admin dashboard', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Kiểm tra tin lừa đảo', 'Sự kiện']);
     const rows: unknown[][] = [];
     wb.getWorksheet('Tổng hợp')!.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
-    expect(rows.find((r) => r[0] === 'Hội Nông dân' && r[1] === 'Xã Mường Kim')).toEqual(['Hội Nông dân', 'Xã Mường Kim', 1, 0, 1, 0, 1, 1, 1, 1]);
+    expect(rows.find((r) => r[0] === 'Hội Nông dân' && r[1] === 'Xã Mường Kim')).toEqual(['Hội Nông dân', 'Xã Mường Kim', 1, 0, 1, 0, 1, 1, 1, 1, 0]);
     expect(rows.some((r) => r[0] === 'Hội Liên hiệp Phụ nữ')).toBe(false);
     expect(wb.getWorksheet('Sự kiện')!.actualRowCount).toBe(1 + 3);
 
