@@ -35,8 +35,11 @@ export function detectScam(message: string, k: ScamKnowledge, o: { fromImage?: b
     const q = quote.length > QUOTE_CHARS ? `${quote.slice(0, QUOTE_CHARS - 1)}…` : quote;
     const s = signals.get(kind);
     if (!s) return void signals.set(kind, { kind, weight, quotes: [q], why });
-    if (weight > s.weight) Object.assign(s, { weight, why, quotes: [q, ...s.quotes.filter((x) => x !== q)] });
-    else if (!s.quotes.includes(q)) s.quotes.push(q);
+    // A quote inside a longer one ("nhân viên ngân hàng" in "Em là nhân viên ngân hàng") is said once.
+    const others = s.quotes.filter((x) => !q.includes(x));
+    if (others.some((x) => x.includes(q))) return void (weight > s.weight && Object.assign(s, { weight, why }));
+    if (weight > s.weight) Object.assign(s, { weight, why, quotes: [q, ...others] });
+    else s.quotes = [...others, q];
     s.quotes.length = Math.min(s.quotes.length, MAX_QUOTES);
   };
   for (const kind of SIGNAL_KINDS) {

@@ -53,6 +53,10 @@ describe('signal detector', () => {
     expect(quotes('Tuyển CTV việc nhẹ lương cao', 'bait')).toContain('việc nhẹ lương cao');
   });
 
+  it('says a quote once when another rule quoted a longer part around it', () => {
+    expect(quotes('Em là nhân viên ngân hàng, hệ thống vừa nâng cấp.', 'impersonation')).toEqual(['Em là nhân viên ngân hàng']);
+  });
+
   it('teencode and messages without tone marks read the same', () => {
     expect(check('ck gap 5tr vao stk nay giup e, mai e tra').verdict).toBe('scam');
     expect(check('chuyển khoản gấp 5 triệu vào số tài khoản này giúp em').verdict).toBe('scam');
