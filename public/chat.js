@@ -5,6 +5,10 @@ const log = document.getElementById('log');
 const form = document.getElementById('composer');
 const input = document.getElementById('text');
 const send = document.getElementById('send');
+const photo = document.getElementById('photo');
+const photoFile = document.getElementById('photo-file');
+// The server reads screenshots up to 2 MB (IMAGE_MAX_BYTES); bigger ones are shrunk here first.
+const IMAGE_MAX_BYTES = 2 * 1024 * 1024;
 
 const HISTORY_KEY = 'bdhvs-history';
 const MAX_HISTORY = 200;
@@ -64,6 +68,9 @@ async function talk(message, shown) {
     remember({ user: shown });
   }
   send.disabled = true;
+  photo.disabled = true;
+  // Reading a screenshot takes a second or two: say so meanwhile.
+  const waiting = message.image ? bubble('bot pending', 'Đang đọc ảnh…') : null;
   try {
     const res = await fetch('/api/chat', {
       method: 'POST',
@@ -73,6 +80,12 @@ async function talk(message, shown) {
     if (res.status === 429) {
       const body = await res.json().catch(() => null);
       bubble('bot error', body?.error?.message || 'Bạn gửi tin nhắn nhanh quá. Vui lòng chờ một chút rồi gửi lại.');
+      return;
+    }
+    if (message.image && (res.status === 413 || res.status === 400)) {
+      bubble('bot error', res.status === 413
+        ? 'Ảnh lớn quá, tôi chỉ đọc được ảnh đến 2 MB. Bạn chụp lại màn hình, hoặc dán nguyên văn tin nhắn nhé.'
+        : 'Tôi chỉ đọc được ảnh chụp màn hình dạng JPEG hoặc PNG. Bạn chụp lại, hoặc dán nguyên văn tin nhắn nhé.');
       return;
     }
     if (!res.ok) throw new Error(String(res.status));
@@ -86,10 +99,55 @@ async function talk(message, shown) {
   } catch {
     bubble('bot error', 'Không kết nối được máy chủ. Bạn thử lại sau ít phút nhé.');
   } finally {
+    waiting?.remove();
     send.disabled = false;
+    photo.disabled = false;
     input.focus();
   }
 }
+
+/** A JPEG or PNG data URL of at most IMAGE_MAX_BYTES: as picked when it fits, else redrawn smaller as JPEG. */
+async function asDataUrl(file) {
+  const read = (blob) => new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(blob);
+  });
+  if (/^image\/(png|jpeg)$/.test(file.type) && file.size <= IMAGE_MAX_BYTES) return read(file);
+  const bitmap = await createImageBitmap(file);
+  for (let scale = 1; scale > 0.2; scale *= 0.8) {
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
+    if (blob && blob.size <= IMAGE_MAX_BYTES) return read(blob);
+  }
+  throw new Error('image too large');
+}
+
+photo.addEventListener('click', () => photoFile.click());
+photoFile.addEventListener('change', async () => {
+  const file = photoFile.files && photoFile.files[0];
+  photoFile.value = '';
+  if (!file) return;
+  let image;
+  try {
+    image = await asDataUrl(file);
+  } catch {
+    bubble('bot error', 'Tôi không mở được ảnh này. Bạn chụp lại màn hình tin nhắn rồi gửi, hoặc dán nguyên văn tin nhắn nhé.');
+    return;
+  }
+  // The picture is shown in this tab only; the history keeps just a note that one was sent.
+  const shown = bubble('user', 'Ảnh chụp màn hình');
+  const img = document.createElement('img');
+  img.src = image;
+  img.alt = 'Ảnh bạn vừa gửi';
+  shown.prepend(img);
+  remember({ user: 'Ảnh chụp màn hình' });
+  talk({ image });
+});
 
 form.addEventListener('submit', (e) => {
   e.preventDefault();

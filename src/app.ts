@@ -30,6 +30,7 @@ import { createOutreach } from './app-outreach.js';
 import { OUTREACH_TEXTS } from './outreach/index.js';
 import { announceStart } from './ops/announce.js';
 import { RetentionJob } from './ops/retention.js';
+import { createScamCheck, loadScamKnowledge, SCAM_TEXTS } from './scam/index.js';
 
 export interface App {
   url: string;
@@ -43,7 +44,7 @@ export interface App {
 export async function startApp(
   config: Config, log: Logger = createLogger(config.LOG_LEVEL), options: { channels?: PlatformChannelOptions } = {},
 ): Promise<App> {
-  const { dialog, quizzes, directory, store, secret, metrics, recorder } = await openFoundation(config);
+  const { dialog, quizzes, directory, store, secret, metrics, recorder, scamKnowledge } = await openFoundation(config);
   const retention = new RetentionJob(store.retention, { days: config.RETENTION_DAYS, log, metrics });
   const { outreach, activities: outreachActivities, admin: outreachAdmin } = createOutreach({ config, store, dialog, recorder, secret, metrics, log });
 
@@ -51,8 +52,10 @@ export async function startApp(
   const { answerer, index } = await createAnswerer(config, log);
   const knowledge = new StaffEdits({ edits: store.knowledge, unanswered: store.participation, index, answerer, log, syncMs: config.KNOWLEDGE_SYNC_MS });
   await knowledge.start();
+  const scam = createScamCheck({ config, dialog, recorder, knowledge: scamKnowledge, metrics, log });
   const activities: Activity[] = [
     ...outreachActivities,
+    scam.activity,
     new ProfileActivity({
       dialog, store: store.participation, recorder, directory, quizTitles: new Map(quizzes.map((q) => [q.id, q.title])),
       more: (key) => outreach.describe(key), retentionDays: config.RETENTION_DAYS,
@@ -88,7 +91,7 @@ export async function startApp(
   const stop = () => (stopping ??= (async () => {
     ready = false;
     await closeServer(server, config.SHUTDOWN_TIMEOUT_MS);
-    for (const part of [outreach, ...channels, retention, knowledge, { stop: () => engine.drain() }]) await part.stop?.();
+    for (const part of [outreach, ...channels, retention, knowledge, { stop: () => engine.drain() }, scam]) await part.stop?.();
     await redis?.quit().catch(() => undefined);
     await store.close();
     log.info('stopped');
@@ -100,8 +103,9 @@ export async function startApp(
 async function openFoundation(config: Config) {
   fs.mkdirSync(config.dataDir, { recursive: true });
   // Content first: a broken file stops the start before anything is opened.
-  const dialog = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS, ...OUTREACH_TEXTS]);
+  const dialog = Flows.load(config.flowsDir, [...ENGINE_TEXTS, ...QUIZ_TEXTS, ...PROFILE_TEXTS, ...OUTREACH_TEXTS, ...SCAM_TEXTS]);
   const quizzes = loadQuizzes(config.knowledgeDir);
+  const scamKnowledge = loadScamKnowledge(config.knowledgeDir);
   const directory = Directory.load(config.knowledgeDir);
   const store = await openStore(config);
   await store.migrate();
@@ -110,7 +114,7 @@ async function openFoundation(config: Config) {
   const recorder = new Participation(store.participation, secret, { unanswered: () => metrics.unanswered.inc() });
   await store.conversations.rekeyLegacy((id) => recorder.legacyKey(id));
   metrics.watchInbox(() => store.inbox.countPending());
-  return { dialog, quizzes, directory, store, secret, metrics, recorder };
+  return { dialog, quizzes, directory, store, secret, metrics, recorder, scamKnowledge };
 }
 
 function webChat(o: { engine: Engine; config: Config; limiter: RateLimiter; store: Store; recorder: Participation; metrics: Metrics; people: PeopleHooks }): Channel {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -62,6 +63,13 @@ const schema = z.object({
 
   ANSWER_MIN_CONFIDENCE: z.preprocess((v) => (v === "" || v === undefined ? 0.5 : Number(v)), z.number().min(0).max(1)),
   QUIZ_PASS_RATIO: z.preprocess((v) => (v === '' || v === undefined ? 0.8 : Number(v)), z.number().min(0).max(1)),
+
+  // Screenshots read for the scam check: tesseract workers (each a thread and ~50 MB; one core is left to the server),
+  // 0 turns reading images off; how long fetching one image, and reading it, may each take (both together stay under
+  // the 30 s Redis conversation lease); the largest image.
+  OCR_WORKERS: int(Math.max(1, Math.min(4, os.availableParallelism() - 1)), 0, 16),
+  OCR_TIMEOUT_MS: int(12000, 1000, 14000),
+  IMAGE_MAX_BYTES: int(2 * 1024 * 1024, 64 * 1024, 10 * 1024 * 1024),
 
   TELEGRAM_BOT_TOKEN: optional,
   TELEGRAM_WEBHOOK_SECRET: z.preprocess((v) => (v === '' ? undefined : v),

@@ -217,12 +217,33 @@
     setCard('card-completed', fmt(t.quizCompleted));
     setCard('card-passrate', fmtPct(t.passRate));
     setCard('card-participants', fmt(t.participants));
+    setCard('card-scam', fmt(t.scamChecks));
 
     const dims = s.labels.dimensions;
     table($('table-orgs'), dims.organisation, s.byOrganisation.map((o) => ({ name: o.organisation, ...o })), t);
     table($('table-channels'), dims.channel, s.byChannel.map((c) => ({ name: c.label, ...c })), t);
     table($('table-units'), dims.unit, s.byUnit.map((u) => ({ name: u.label, ...u })), t);
     quizTable($('table-quizzes'), s.byQuiz);
+    scamTable($('table-scam'), s.scam);
+  }
+
+  /** Scam checks by channel and verdict, with the total row. */
+  function scamTable(el, scam) {
+    const verdicts = Object.keys(scam.byVerdict);
+    const thead = document.createElement('thead');
+    const hr = document.createElement('tr');
+    hr.append(cell('th', labels.dimensions.channel), ...verdicts.map((v) => cell('th', scam.labels.verdicts[v] || v)), cell('th', labels.total));
+    thead.append(hr);
+    const tbody = document.createElement('tbody');
+    const row = (name, counts, total, cls) => {
+      const tr = document.createElement('tr');
+      if (cls) tr.className = cls;
+      tr.append(cell('td', name), ...verdicts.map((v) => cell('td', fmt(counts[v] || 0))), cell('td', fmt(total)));
+      tbody.append(tr);
+    };
+    for (const c of scam.byChannel) row(c.label, c.verdicts, c.total, c.total ? '' : 'zero');
+    row(labels.total, scam.byVerdict, scam.total, 'total');
+    el.replaceChildren(thead, tbody);
   }
 
   /** Charts; redrawn on resize because they are drawn at the container's width. */
@@ -239,6 +260,9 @@
     // The web bar counts sessions, not people (see the card of web sessions).
     barChart($('chart-channels'), s.byChannel.map((c) => ({ label: c.channel === 'web' ? `${c.label} (phiên)` : c.label, value: c.reached + (c.webSessions || 0) })),
       `${label('reached')} theo kênh`);
+
+    barChart($('chart-scam-signals'), s.scam.bySignal.map((x) => ({ label: x.label, value: x.count })), labels.scam.signal,
+      s.scam.total ? '' : 'Chưa có lượt kiểm tra tin nào trong kỳ.');
 
     const active = s.byUnit.filter((u) => u.unit && u.participants > 0).sort((a, b) => b.participants - a.participants);
     const idle = s.byUnit.filter((u) => u.unit && u.participants === 0).length;

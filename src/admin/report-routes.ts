@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { sendError } from '../http/errors.js';
 import { CHANNEL_LABELS, REPORTED_CHANNELS, computeStats, vnDateTime, vnDay } from '../participation/stats.js';
 import type { ExportContext } from '../participation/export.js';
-import { DIMENSION_LABELS, FEEDBACK_LABELS, METRIC_LABELS, REPORT_METRICS, TOTAL_LABEL } from '../participation/labels.js';
+import { DIMENSION_LABELS, FEEDBACK_LABELS, METRIC_LABELS, REPORT_METRICS, SCAM_LABELS, TOTAL_LABEL } from '../participation/labels.js';
 import { principalOf, requireAdmin } from './auth.js';
 import { abortOnClose, describeFilter, filterOr400 } from './filters.js';
 import type { AdminDeps } from './deps.js';
@@ -12,7 +12,7 @@ const codeQuery = z.object({ code: z.string().trim().regex(/^[A-Za-z0-9-]{3,64}$
 const UNANSWERED_LIMIT = 200;
 const FEEDBACK_TOPICS_LIMIT = 100;
 /** The names of the numbers, from the one module the exports use too: the dashboard shows no other. */
-const LABELS = { metrics: METRIC_LABELS, dimensions: DIMENSION_LABELS, total: TOTAL_LABEL, reportMetrics: REPORT_METRICS };
+const LABELS = { metrics: METRIC_LABELS, dimensions: DIMENSION_LABELS, total: TOTAL_LABEL, reportMetrics: REPORT_METRICS, scam: SCAM_LABELS };
 
 /** Who am I, the dashboard's lists, statistics, unanswered questions and completion codes. */
 export function reportRoutes(router: express.Router, deps: AdminDeps, ctx: ExportContext): void {

@@ -96,6 +96,7 @@ export function createPlatformChannels(deps: PlatformDeps, options: PlatformChan
       bodyLimit: config.BODY_LIMIT_BYTES,
       outbound: { drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, ...options.outbound },
       inboxOptions: { leaseMs: config.INBOX_LEASE_MS, sweepMs: config.INBOX_SWEEP_MS, ...options.inbox }, people: deps.people,
+      imageMaxBytes: config.IMAGE_MAX_BYTES,
     }));
   }
   return channels;

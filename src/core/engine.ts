@@ -1,4 +1,4 @@
-import type { Inbound, Reply } from './messages.js';
+import type { Inbound, InboundImage, Reply } from './messages.js';
 import { payloadCodec } from './payload.js';
 import { FEEDBACK_REASONS, type Activity, type Answerer, type ConversationState, type Dialog, type DialogNode, type FeedbackReason, type Recorder, type SessionLock, type StateStore, type Turn } from './ports.js';
 
@@ -72,6 +72,8 @@ export class Engine {
       turn.replies.push(dialog.reply(dialog.node('too_long'), { length: text.length, max: this.deps.maxTextLength }));
     } else if (inbound.payload) {
       await this.onPayload(turn, inbound.payload);
+    } else if (inbound.image) {
+      await this.onImage(turn, inbound.image);
     } else if (text) {
       await this.onText(turn, text);
     } else if (inbound.start) {
@@ -107,7 +109,15 @@ export class Engine {
     const waiting = this.deps.activities.find((a) => a.awaitsText(turn.state));
     if (waiting && (await waiting.onText(turn, text))) return;
     if (node) return this.enterNode(turn, node);
+    // A forwarded message to check for scams is not a question for the knowledge base.
+    for (const a of this.deps.activities) if (await a.claimsText?.(turn, text)) return;
     await this.answerQuestion(turn, text);
+  }
+
+  /** A picture goes to the activity that reads pictures (the scam check); without one, the bot says it reads text only. */
+  private async onImage(turn: Turn, image: InboundImage): Promise<void> {
+    for (const a of this.deps.activities) if (await a.onImage?.(turn, image)) return;
+    turn.replies.push(this.deps.dialog.reply(this.deps.dialog.node('unsupported')));
   }
 
   private async enterNode(turn: Turn, node: DialogNode): Promise<void> {

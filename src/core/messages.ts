@@ -12,9 +12,17 @@ export interface Inbound {
   payload?: string;
   /** The person opened the conversation (followed the OA, added the bot): greet them. */
   start?: true;
-  /** True for stickers, images and other content the bot cannot read. */
+  /** A picture the person sent (a screenshot to check); fetched only when read, never stored. */
+  image?: InboundImage;
+  /** True for stickers, files and other content the bot cannot read. */
   unsupported?: true;
   receivedAt: Date;
+}
+
+/** A picture from the person: the channel knows where its bytes are, the reader asks for them once. */
+export interface InboundImage {
+  /** The image's bytes (JPEG or PNG); rejects when the platform fails or the image is larger than allowed. */
+  load(signal: AbortSignal): Promise<Uint8Array>;
 }
 
 export interface Button {

@@ -1,4 +1,4 @@
-import type { Button, ChannelName, Inbound, Reply } from './messages.js';
+import type { Button, ChannelName, Inbound, InboundImage, Reply } from './messages.js';
 
 /**
  * What the engine needs from the rest of the program, as interfaces: the core imports nothing outside
@@ -35,7 +35,8 @@ export type EventType =
   | 'quiz_completed'
   | 'registration'
   | 'feedback_helpful'
-  | 'feedback_unhelpful';
+  | 'feedback_unhelpful'
+  | 'scam_check';
 
 /** Why an answer did not help, in one tap: wrong topic, too long, not clear. */
 export type FeedbackReason = 'topic' | 'long' | 'unclear';
@@ -49,6 +50,9 @@ export interface EventDetails {
   passed?: boolean;
   /** The quiz attempt; kept on the event only while nobody consented, so that the person can claim it. */
   attemptId?: string;
+  /** A scam check's verdict and the kinds of signal found (never the message itself). */
+  verdict?: string;
+  signals?: readonly string[];
 }
 
 /**
@@ -142,4 +146,8 @@ export interface Activity {
   holds?(state: ConversationState): boolean;
   /** After every turn, whatever handled it (a short transcript, an offer of help after repeated misses). */
   afterTurn?(turn: Turn): Promise<void>;
+  /** A picture the person sent; true when handled (otherwise the engine says it reads only text). */
+  onImage?(turn: Turn, image: InboundImage): Promise<boolean>;
+  /** Free text about to go to the knowledge base; true when the activity took it instead (a forwarded message to check). */
+  claimsText?(turn: Turn, text: string): Promise<boolean>;
 }

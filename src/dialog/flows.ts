@@ -6,7 +6,7 @@ import type { Dialog } from '../core/ports.js';
 import { ContentError as FlowError, parseYamlFile } from '../content/yaml-file.js';
 import { matchKey } from '../text/vietnamese.js';
 
-export const ACTIONS = ['quiz.list', 'register.start', 'data.show', 'data.delete', 'outreach.subscribe', 'outreach.unsubscribe', 'handoff.request', 'handoff.end'] as const;
+export const ACTIONS = ['quiz.list', 'register.start', 'data.show', 'data.delete', 'outreach.subscribe', 'outreach.unsubscribe', 'handoff.request', 'handoff.end', 'scam.start'] as const;
 export type Action = (typeof ACTIONS)[number];
 export const REQUIRED_NODES = ['greeting', 'menu', 'help', 'ask', 'fallback', 'unsupported', 'too_long'] as const;
 

@@ -29,6 +29,13 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2], registers: [this.registry],
   });
 
+  readonly scamChecks = this.counter('bot_scam_checks_total', 'Scam checks by channel, verdict (scam, suspicious, no_sign) and input (text, image)', ['channel', 'verdict', 'input']);
+  readonly scamSignals = this.counter('bot_scam_signals_total', 'Kinds of scam signal found by the checks', ['signal']);
+  readonly images = this.counter('bot_images_total', 'Images sent for a scam check, by outcome (read, unreadable, timeout, busy, too_big, ...)', ['outcome']);
+  readonly imageDuration = new client.Histogram({
+    name: 'bot_image_read_seconds', help: 'Time to fetch and read one image (OCR) for a scam check', labelNames: [],
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30], registers: [this.registry],
+  });
   readonly retentionPurged = this.counter('bot_retention_purged_total', 'Records purged after RETENTION_DAYS, by kind', ['kind']);
   private outboxSources = new Map<string, () => number>();
   private zaloExpiry?: () => Promise<number | undefined>;
@@ -69,6 +76,18 @@ export class Metrics {
     this.received.inc({ channel: 'web' });
     this.replyDuration.observe({ channel: 'web' }, seconds);
     if (replies) this.sent.inc({ channel: 'web', kind: 'reply', outcome: 'sent' }, replies);
+  }
+
+  /** A scam check's verdict and the kinds of signal it found (never the message). */
+  scamChecked(channel: string, verdict: string, input: string, signals: readonly string[]): void {
+    this.scamChecks.inc({ channel, verdict, input });
+    for (const signal of signals) this.scamSignals.inc({ signal });
+  }
+
+  /** One image read for a scam check (or not), and how long it took. */
+  imageRead(outcome: string, seconds: number): void {
+    this.images.inc({ outcome });
+    this.imageDuration.observe(seconds);
   }
 
   /** A gauge whose value is read when scraped. */

@@ -6,6 +6,7 @@ import {
 } from './export.js';
 import { VN_OFFSET_MS, computeStats, vnDateLabel, vnDateTimeLabel, vnDay, type Row, type StatsReport, type TableRow } from './stats.js';
 import { CHANNEL_LABELS, METRIC_LABELS, METRIC_NOTES, REPORT_METRICS, TOTAL_LABEL, UNKNOWN_UNIT, UNREGISTERED } from './labels.js';
+import { writeScamSheet } from './export-scam.js';
 
 const BOLD = { bold: true } as const;
 const HEADER_FILL = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDEBF7' } } as const;
@@ -40,6 +41,7 @@ export async function writeXlsx(
   wb.created = meta.generatedAt;
 
   writeSummarySheet(wb, report, ctx, meta);
+  writeScamSheet(wb, report.scam);
   const rows = await writeEventSheets(wb, out, storage, filter, ctx, maxRowsPerSheet, signal);
   await wb.commit();
   return rows;
@@ -136,7 +138,7 @@ async function writeEventSheets(
     ws = wb.addWorksheet(sheetNo === 1 ? 'Sự kiện' : `Sự kiện (${sheetNo})`, { views: [{ state: 'frozen', ySplit: 1 }] });
     ws.columns = [
       { width: 20, style: { numFmt: 'dd/mm/yyyy hh:mm:ss' } }, { width: 26 }, { width: 11 }, { width: 26 }, { width: 22 },
-      { width: 20 }, { width: 30 }, { width: 7 }, { width: 7 }, { width: 7 },
+      { width: 20 }, { width: 30 }, { width: 7 }, { width: 7 }, { width: 7 }, { width: 20 }, { width: 40 },
     ];
     const h = ws.addRow([...EVENT_HEADERS]);
     h.font = BOLD;
@@ -152,7 +154,7 @@ async function writeEventSheets(
     const v = fmt(e);
     // Excel dates carry no zone: shift to Vietnam wall-clock time so the cell shows local time.
     ws!.addRow([new Date(e.at.getTime() + VN_OFFSET_MS), v.type, v.channel, v.userKey, v.organisation, v.unit, v.quiz,
-      v.score ?? '', v.total ?? '', v.passed]).commit();
+      v.score ?? '', v.total ?? '', v.passed, v.verdict, v.signals]).commit();
     inSheet++;
     if (++n % 1000 === 0) await pace(out, signal, [sheetSink(ws!)]);
   }

@@ -6,7 +6,7 @@ import type { ParticipationStore } from '../storage/ports.js';
 /** Where reports read events from. */
 export type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
 import { vnDateTimeLabel, vnDay, yieldToLoop, type Row, type StatsContext, type StatsReport } from './stats.js';
-import { CHANNEL_LABELS, DIMENSION_LABELS, EVENT_LABELS, METRIC_LABELS, REPORT_METRICS, TOTAL_LABEL } from './labels.js';
+import { CHANNEL_LABELS, DIMENSION_LABELS, EVENT_LABELS, METRIC_LABELS, REPORT_METRICS, SCAM_LABELS, SIGNAL_LABELS, TOTAL_LABEL, VERDICT_LABELS } from './labels.js';
 
 /** What the export is about, for the header block, the file name and the audit log. */
 export interface ExportMeta {
@@ -25,7 +25,7 @@ export const SUMMARY_HEADERS = [DIMENSION_LABELS.organisation, DIMENSION_LABELS.
 
 export const EVENT_HEADERS = [
   'Thời gian (giờ Việt Nam)', 'Loại sự kiện', DIMENSION_LABELS.channel, 'Mã người dùng', DIMENSION_LABELS.organisation, DIMENSION_LABELS.unit,
-  DIMENSION_LABELS.quiz, 'Điểm', 'Tổng', 'Đạt',
+  DIMENSION_LABELS.quiz, 'Điểm', 'Tổng', 'Đạt', SCAM_LABELS.verdict, SCAM_LABELS.signal,
 ] as const;
 
 /**
@@ -176,7 +176,7 @@ export async function writeEventsCsv(out: Writable, storage: EventSource, filter
   let n = 0;
   for await (const e of storage.iterateEvents(filter)) {
     const v = fmt(e);
-    await sink.line([vnDateTimeLabel(e.at), v.type, v.channel, v.userKey, v.organisation, v.unit, v.quiz, v.score, v.total, v.passed]);
+    await sink.line([vnDateTimeLabel(e.at), v.type, v.channel, v.userKey, v.organisation, v.unit, v.quiz, v.score, v.total, v.passed, v.verdict, v.signals]);
     n++;
   }
   await sink.flush();
@@ -197,6 +197,8 @@ export function eventFormatter(ctx: ExportContext) {
     score: e.score ?? null,
     total: e.total ?? null,
     passed: e.passed === null || e.passed === undefined ? '' : e.passed ? 'Có' : 'Không',
+    verdict: e.verdict ? VERDICT_LABELS[e.verdict] ?? e.verdict : '',
+    signals: (e.signals ?? []).map((x) => SIGNAL_LABELS[x] ?? x).join(', '),
   });
 }
 

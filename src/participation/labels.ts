@@ -19,6 +19,7 @@ export const METRIC_LABELS = {
   registrations: 'Lượt đăng ký',
   feedbackHelpful: 'Đánh giá hữu ích',
   feedbackUnhelpful: 'Đánh giá chưa hữu ích',
+  scamChecks: 'Lượt kiểm tra tin lừa đảo',
 } as const;
 export type Metric = keyof typeof METRIC_LABELS;
 
@@ -29,11 +30,12 @@ export const METRIC_NOTES: Partial<Record<Metric, string>> = {
   participants: 'số người đã đồng ý cho lưu thông tin và có hoạt động trong kỳ, mỗi người chỉ đếm một lần (dòng tổng cũng vậy, nên không bằng tổng các dòng trên).',
   quizCompleted: 'số bài kiểm tra đã làm xong.',
   quizPassed: 'số bài đạt yêu cầu.',
+  scamChecks: 'số tin nhắn, ảnh chụp màn hình người dân gửi để hỏi "có phải lừa đảo không" (chỉ đếm kết luận, không lưu nội dung tin hay ảnh).',
 };
 METRIC_NOTES.passRate = `${METRIC_LABELS.quizPassed} / ${METRIC_LABELS.quizCompleted}.`;
 
 /** The columns of the yearly-report table, in the dashboard's, the CSV's and the XLSX's order. */
-export const REPORT_METRICS = ['participants', 'reached', 'answered', 'unanswered', 'quizCompleted', 'quizPassed', 'passRate', 'registrations'] as const satisfies readonly Metric[];
+export const REPORT_METRICS = ['participants', 'reached', 'answered', 'unanswered', 'quizCompleted', 'quizPassed', 'passRate', 'registrations', 'scamChecks'] as const satisfies readonly Metric[];
 
 export const DIMENSION_LABELS = { organisation: 'Tổ chức', unit: 'Xã/phường', channel: 'Kênh', quiz: 'Bài kiểm tra', day: 'Ngày' } as const;
 
@@ -53,7 +55,23 @@ export const EVENT_LABELS: Record<EventType, string> = {
   registration: 'Đăng ký tham gia',
   feedback_helpful: METRIC_LABELS.feedbackHelpful,
   feedback_unhelpful: METRIC_LABELS.feedbackUnhelpful,
+  scam_check: 'Kiểm tra tin lừa đảo',
 };
+
+/** A scam check's verdict, as staff read it (the citizen's wording, shortened). */
+export const VERDICT_LABELS: Record<string, string> = {
+  scam: 'Rõ ràng là lừa đảo', suspicious: 'Có dấu hiệu đáng ngờ', no_sign: 'Chưa thấy dấu hiệu',
+};
+
+/** The kinds of scam signal, as staff read them (the check's own wording for citizens is in knowledge/scam-signals.yaml). */
+export const SIGNAL_LABELS: Record<string, string> = {
+  fake_link: 'Đường link giả', short_link: 'Link rút gọn', link: 'Đường link lạ', secret: 'Đòi mã OTP, mật khẩu, số thẻ',
+  money: 'Đòi chuyển tiền, nộp phí', threat: 'Dọa dẫm, hối thúc', bait: 'Mồi nhử: trúng thưởng, việc nhẹ lương cao',
+  impersonation: 'Mạo danh cơ quan, ngân hàng', app_or_chat: 'Dụ cài ứng dụng, chuyển sang Zalo',
+};
+
+/** Headings of the scam-check tables (dashboard and XLSX). */
+export const SCAM_LABELS = { title: 'Kiểm tra tin lừa đảo', verdict: 'Kết luận', signal: 'Dấu hiệu lừa đảo', count: 'Số lượt' } as const;
 
 export const CHANNEL_LABELS: Record<string, string> = {
   zalo: 'Zalo', messenger: 'Messenger', telegram: 'Telegram', web: 'Web', botframework: 'Bot Framework',

@@ -1,6 +1,7 @@
 import type { EventFilter, StoredEvent } from '../storage/types.js';
 import type { ParticipationStore } from '../storage/ports.js';
 import { CHANNEL_LABELS, UNKNOWN_UNIT, UNREGISTERED } from './labels.js';
+import { ScamTally, type ScamReport } from './scam-stats.js';
 
 /** Where reports read events from. */
 type EventSource = Pick<ParticipationStore, 'iterateEvents'>;
@@ -63,6 +64,7 @@ export interface Counts {
   registrations: number;
   feedbackHelpful: number;
   feedbackUnhelpful: number;
+  scamChecks: number;
   /** Distinct pseudonymous keys: people who consented and took part in the period. */
   participants: number;
 }
@@ -87,6 +89,7 @@ export interface StatsReport {
   byQuiz: QuizRow[];
   /** The yearly-report table: organisation × commune, registered organisations first, "Chưa đăng ký" last. */
   table: TableRow[];
+  scam: ScamReport;
 }
 
 /** What the aggregation needs to know to order and complete rows; all optional. */
@@ -104,7 +107,7 @@ export interface StatsContext {
 class Bucket {
   constructor(private trackPeople = true) {}
   reached = 0; webSessions = 0; answered = 0; unanswered = 0; quizStarted = 0; quizCompleted = 0; quizPassed = 0;
-  registrations = 0; feedbackHelpful = 0; feedbackUnhelpful = 0;
+  registrations = 0; feedbackHelpful = 0; feedbackUnhelpful = 0; scamChecks = 0;
   private keys?: Set<string>;
 
   add(e: StoredEvent): void {
@@ -117,6 +120,7 @@ class Bucket {
       case 'registration': this.registrations++; break;
       case 'feedback_helpful': this.feedbackHelpful++; break;
       case 'feedback_unhelpful': this.feedbackUnhelpful++; break;
+      case 'scam_check': this.scamChecks++; break;
     }
     if (e.userKey && this.trackPeople) (this.keys ??= new Set()).add(e.userKey);
   }
@@ -126,7 +130,7 @@ class Bucket {
       reached: this.reached, webSessions: this.webSessions, answered: this.answered, unanswered: this.unanswered,
       quizStarted: this.quizStarted, quizCompleted: this.quizCompleted, quizPassed: this.quizPassed,
       registrations: this.registrations, feedbackHelpful: this.feedbackHelpful, feedbackUnhelpful: this.feedbackUnhelpful,
-      participants: this.keys?.size ?? 0,
+      scamChecks: this.scamChecks, participants: this.keys?.size ?? 0,
       passRate: passRate(this.quizPassed, this.quizCompleted),
     };
   }
@@ -152,10 +156,12 @@ export class StatsAggregator {
   private quizzes = new Map<string, QuizBucket>();
   // Keyed "organisation\u0000unit" so one Map holds the two-level table.
   private table = new Map<string, Bucket>();
+  private scam = new ScamTally();
 
   add(e: StoredEvent): void {
     this.count++;
     this.totals.add(e);
+    this.scam.add(e);
     bucket(this.days, vnDay(e.at), false).add(e);
     bucket(this.orgs, e.organisation || null).add(e);
     bucket(this.units, e.unit || null).add(e);
@@ -202,7 +208,8 @@ export class StatsAggregator {
       }));
 
     const table = this.tableRows(orgOrder, unitList, label);
-    return { events: this.count, totals: this.totals.row(), byDay, byOrganisation, byUnit, byChannel, byQuiz, table };
+    const scam = this.scam.result(f.channel ? [] : REPORTED_CHANNELS);
+    return { events: this.count, totals: this.totals.row(), byDay, byOrganisation, byUnit, byChannel, byQuiz, table, scam };
   }
 
   /** One row per day of the period (or per day seen, for a period too long to list). */

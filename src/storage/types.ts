@@ -40,6 +40,9 @@ export interface ParticipationEvent {
   passed?: boolean | null;
   /** Random id of a quiz attempt made before consent (so the person can claim it); null once claimed. */
   attemptId?: string | null;
+  /** A scam check's verdict (scam, suspicious, no_sign) and the kinds of signal it found. */
+  verdict?: string | null;
+  signals?: readonly string[] | null;
 }
 
 export interface StoredEvent extends ParticipationEvent {

@@ -156,10 +156,10 @@ describe.skipIf(!ready)('admin dashboard', () => {
     const file = await xlsx.path();
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(file);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Sự kiện']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Kiểm tra tin lừa đảo', 'Sự kiện']);
     const rows: unknown[][] = [];
     wb.getWorksheet('Tổng hợp')!.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
-    expect(rows.find((r) => r[0] === 'Hội Nông dân' && r[1] === 'Xã Mường Kim')).toEqual(['Hội Nông dân', 'Xã Mường Kim', 1, 0, 1, 0, 1, 1, 1, 1]);
+    expect(rows.find((r) => r[0] === 'Hội Nông dân' && r[1] === 'Xã Mường Kim')).toEqual(['Hội Nông dân', 'Xã Mường Kim', 1, 0, 1, 0, 1, 1, 1, 1, 0]);
     expect(rows.some((r) => r[0] === 'Hội Liên hiệp Phụ nữ')).toBe(false);
     expect(wb.getWorksheet('Sự kiện')!.actualRowCount).toBe(1 + 3);
 
@@ -198,7 +198,7 @@ describe.skipIf(!ready)('admin dashboard', () => {
       await page.screenshot({ path: path.join(SHOTS, `admin-${width}.png`), fullPage: true });
 
       const views = await tableViews(page);
-      expect(views.map((v) => v.id).sort()).toEqual(['table-channels', 'table-feedback', 'table-orgs', 'table-quizzes', 'table-units']);
+      expect(views.map((v) => v.id).sort()).toEqual(['table-channels', 'table-feedback', 'table-orgs', 'table-quizzes', 'table-scam', 'table-units']);
       for (const v of views) {
         expect(v.headers.length, v.id).toBeGreaterThanOrEqual(5);
         for (const h of v.headers) {
@@ -211,7 +211,7 @@ describe.skipIf(!ready)('admin dashboard', () => {
       }
       expect(views.find((v) => v.id === 'table-orgs')!.headers.map((h) => h.text)).toEqual([
         'Tổ chức', 'Người tham gia đã đăng ký', 'Người được tiếp cận', 'Câu hỏi đã trả lời', 'Câu hỏi chưa trả lời được',
-        'Bài kiểm tra hoàn thành', 'Bài kiểm tra đạt', 'Tỷ lệ đạt', 'Lượt đăng ký',
+        'Bài kiểm tra hoàn thành', 'Bài kiểm tra đạt', 'Tỷ lệ đạt', 'Lượt đăng ký', 'Lượt kiểm tra tin lừa đảo',
       ]);
       // The cards carry the same names as the columns.
       expect(await page.locator('#card-participants .label').textContent()).toBe('Người tham gia đã đăng ký');

@@ -92,6 +92,8 @@ export interface FbEventInput {
   mid?: string;
   timestamp?: number;
   echo?: boolean;
+  /** `message.attachments`, e.g. [{ type: 'image', payload: { url } }]. */
+  attachments?: unknown[];
 }
 
 export function fbEvent(e: FbEventInput): Record<string, unknown> {
@@ -100,7 +102,7 @@ export function fbEvent(e: FbEventInput): Record<string, unknown> {
   const mid = e.mid ?? `m_TESTMID_${String(nextMid++).padStart(4, '0')}`;
   const base = { sender: { id: e.echo ? FB_PAGE_ID : psid }, recipient: { id: e.echo ? psid : FB_PAGE_ID }, timestamp };
   if (e.postback) return { ...base, postback: { mid, title: 'Bắt đầu', payload: e.postback } };
-  return { ...base, message: { mid, text: e.text, ...(e.quickReply ? { quick_reply: { payload: e.quickReply } } : {}), ...(e.echo ? { is_echo: true, app_id: 1517776481860111 } : {}) } };
+  return { ...base, message: { mid, text: e.text, ...(e.attachments ? { attachments: e.attachments } : {}), ...(e.quickReply ? { quick_reply: { payload: e.quickReply } } : {}), ...(e.echo ? { is_echo: true, app_id: 1517776481860111 } : {}) } };
 }
 
 /** A page webhook body; each argument is one entry's messaging events. */

@@ -26,7 +26,7 @@ export interface FakeResponse {
   headers?: Record<string, string>;
 }
 
-type Handler = (req: FakeRequest, res: http.ServerResponse) => FakeResponse | Promise<FakeResponse> | 'handled';
+type Handler = (req: FakeRequest, res: http.ServerResponse) => FakeResponse | Promise<FakeResponse | 'handled'> | 'handled';
 
 interface Script {
   match: (r: FakeRequest) => boolean;

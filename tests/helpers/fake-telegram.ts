@@ -18,6 +18,8 @@ export class FakeTelegram {
   /** The last setWebhook parameters. */
   webhook?: Record<string, unknown>;
   private updates: Record<string, unknown>[] = [];
+  /** Files the bot may fetch: file id -> path under /file/bot<token>/ and the bytes. */
+  private files = new Map<string, { path: string; bytes: Buffer }>();
   private waiting: (() => void)[] = [];
   private messageId = 100;
 
@@ -55,6 +57,16 @@ export class FakeTelegram {
     return this.sent.filter((s) => String(s.chat_id) === String(chatId)).map((s) => s.text);
   }
 
+  /** A file the person sent (a photo): getFile answers its path, /file/bot<token>/<path> serves its bytes. */
+  addFile(fileId: string, bytes: Buffer, path = `photos/${fileId}.png`): void {
+    this.files.set(fileId, { path, bytes });
+  }
+
+  /** Downloads of files (GET /file/bot<token>/...). */
+  get downloads(): FakeRequest[] {
+    return this.server.requests.filter((r) => r.path.startsWith('/file/'));
+  }
+
   /** Queues an update for getUpdates (long polling). */
   pushUpdate(update: Record<string, unknown>): void {
     this.updates.push(update);
@@ -66,7 +78,15 @@ export class FakeTelegram {
     return this.server.close();
   }
 
-  private async handle(r: FakeRequest, res: http.ServerResponse): Promise<FakeResponse> {
+  private async handle(r: FakeRequest, res: http.ServerResponse): Promise<FakeResponse | 'handled'> {
+    const file = r.path.match(/^\/file\/bot([^/]+)\/(.+)$/);
+    if (file) {
+      const f = [...this.files.values()].find((x) => x.path === decodeURIComponent(file[2]!));
+      if (file[1] !== this.token || !f) return { status: 404, json: { ok: false, error_code: 404, description: 'Not Found' } };
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(f.bytes.length) });
+      res.end(f.bytes);
+      return 'handled';
+    }
     const m = r.path.match(/^\/bot([^/]+)\/(\w+)$/);
     if (!m) return { status: 404, json: { ok: false, error_code: 404, description: 'Not Found' } };
     if (m[1] !== this.token) return { status: 401, json: { ok: false, error_code: 401, description: 'Unauthorized' } };
@@ -82,6 +102,11 @@ export class FakeTelegram {
         return ok(true);
       case 'getWebhookInfo':
         return ok({ url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: 0 });
+      case 'getFile': {
+        const f = this.files.get(String(b.file_id));
+        if (!f) return bad('Bad Request: invalid file_id');
+        return ok({ file_id: b.file_id, file_unique_id: `u-${String(b.file_id)}`, file_size: f.bytes.length, file_path: f.path });
+      }
       case 'answerCallbackQuery':
         this.answered.push(String(b.callback_query_id));
         return ok(true);
@@ -151,6 +176,22 @@ export function tgMemberUpdate(chatId: number, status: 'kicked' | 'member', upda
     my_chat_member: {
       chat: { id: chatId, first_name: 'An', type: 'private' }, from: user, date: Math.floor(Date.now() / 1000),
       old_chat_member: { user: bot, status: status === 'kicked' ? 'member' : 'kicked' }, new_chat_member: { user: bot, status },
+    },
+  };
+}
+
+/** A photo message: Telegram sends several sizes, the largest last. */
+export function tgPhotoUpdate(fileId: string, chatId = 123456789, updateId = nextUpdateId++): Record<string, unknown> {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId % 100000, from: { id: chatId, is_bot: false, first_name: 'An' }, chat: { id: chatId, first_name: 'An', type: 'private' },
+      date: Math.floor(Date.now() / 1000),
+      photo: [
+        { file_id: `${fileId}-small`, file_unique_id: 's', width: 90, height: 195, file_size: 4000 },
+        { file_id: fileId, file_unique_id: 'l', width: 780, height: 1688 },
+      ],
+      caption: 'cái này có phải lừa đảo không',
     },
   };
 }

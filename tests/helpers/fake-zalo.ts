@@ -141,11 +141,11 @@ export function zaloFollow(userId = '2468013579246801357', event: 'follow' | 'un
   return { app_id: ZALO_APP_ID, oa_id: ZALO_OA_ID, user_id_by_app: '5550001112223334445', event_name: event, source: 'oa_profile', follower: { id: userId }, timestamp: now() };
 }
 
-export function zaloImage(userId = '2468013579246801357'): Record<string, unknown> {
+export function zaloImage(userId = '2468013579246801357', url = 'https://example.invalid/i.jpg', event = 'user_send_image'): Record<string, unknown> {
   return {
-    app_id: ZALO_APP_ID, user_id_by_app: '5550001112223334445', event_name: 'user_send_image', timestamp: now(),
+    app_id: ZALO_APP_ID, user_id_by_app: '5550001112223334445', event_name: event, timestamp: now(),
     sender: { id: userId }, recipient: { id: ZALO_OA_ID },
-    message: { msg_id: `f0e1d2c3b4a5${String(nextMsg++).padStart(8, '0')}`, text: '', attachments: [{ type: 'image', payload: { thumbnail: 'https://example.invalid/t.jpg', url: 'https://example.invalid/i.jpg' } }] },
+    message: { msg_id: `f0e1d2c3b4a5${String(nextMsg++).padStart(8, '0')}`, text: '', attachments: [{ type: event === 'user_send_sticker' ? 'sticker' : 'image', payload: { thumbnail: url, url } }] },
   };
 }
 

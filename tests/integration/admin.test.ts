@@ -244,7 +244,7 @@ describe('GET /api/admin/stats', () => {
     expect(s.events).toBe(MARCH_EVENTS);
     expect(s.totals).toEqual({
       reached: 5, webSessions: 8, answered: 9, unanswered: 3, quizStarted: 5, quizCompleted: 5, quizPassed: 3, passRate: 0.6,
-      registrations: 4, feedbackHelpful: 1, feedbackUnhelpful: 1, participants: 4,
+      registrations: 4, feedbackHelpful: 1, feedbackUnhelpful: 1, scamChecks: 0, participants: 4,
     });
   });
 
@@ -358,12 +358,12 @@ describe('exports', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = csvRows(bytes.toString('utf8'));
     expect(rows).toEqual([
-      'Tổ chức;Xã/phường;Người tham gia đã đăng ký;Người được tiếp cận;Câu hỏi đã trả lời;Câu hỏi chưa trả lời được;Bài kiểm tra hoàn thành;Bài kiểm tra đạt;Tỷ lệ đạt;Lượt đăng ký',
-      'Đoàn Thanh niên;Xã Mường Kim;1;0;2;0;1;1;100,0%;1',
-      'Hội Nông dân;Xã Mường Kim;2;0;3;1;2;1;50,0%;2',
-      'Hội Nông dân;Phường Tân Phong;1;0;0;0;1;1;100,0%;1',
-      'Chưa đăng ký;;0;5;4;2;1;0;0,0%;0',
-      'Tổng cộng;;4;5;9;3;5;3;60,0%;4',
+      'Tổ chức;Xã/phường;Người tham gia đã đăng ký;Người được tiếp cận;Câu hỏi đã trả lời;Câu hỏi chưa trả lời được;Bài kiểm tra hoàn thành;Bài kiểm tra đạt;Tỷ lệ đạt;Lượt đăng ký;Lượt kiểm tra tin lừa đảo',
+      'Đoàn Thanh niên;Xã Mường Kim;1;0;2;0;1;1;100,0%;1;0',
+      'Hội Nông dân;Xã Mường Kim;2;0;3;1;2;1;50,0%;2;0',
+      'Hội Nông dân;Phường Tân Phong;1;0;0;0;1;1;100,0%;1;0',
+      'Chưa đăng ký;;0;5;4;2;1;0;0,0%;0;0',
+      'Tổng cộng;;4;5;9;3;5;3;60,0%;4;0',
     ]);
   });
 
@@ -371,11 +371,11 @@ describe('exports', () => {
     const res = await get(`/api/admin/export.csv?${MARCH}&rows=events&organisation=${encodeURIComponent(DOAN)}`, bearer);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="su-kien-phong-trao-2025-03-01_2025-03-31-doan-thanh-nien.csv"');
     const rows = csvRows(await res.text());
-    expect(rows[0]).toBe('Thời gian (giờ Việt Nam);Loại sự kiện;Kênh;Mã người dùng;Tổ chức;Xã/phường;Bài kiểm tra;Điểm;Tổng;Đạt');
+    expect(rows[0]).toBe('Thời gian (giờ Việt Nam);Loại sự kiện;Kênh;Mã người dùng;Tổ chức;Xã/phường;Bài kiểm tra;Điểm;Tổng;Đạt;Kết luận;Dấu hiệu lừa đảo');
     expect(rows).toHaveLength(1 + 5);
     // Dates as dd/mm/yyyy, like every other date staff read.
-    expect(rows[1]).toBe(`15/03/2025 19:00:00;Đăng ký tham gia;Telegram;${k4};Đoàn Thanh niên;Xã Mường Kim;;;;`);
-    expect(rows[5]).toMatch(new RegExp(`^15/03/2025 19:04:00;Hoàn thành bài kiểm tra;Telegram;${k4.replace(/[-]/g, '\\-')};Đoàn Thanh niên;Xã Mường Kim;[^;]+;8;10;Có$`));
+    expect(rows[1]).toBe(`15/03/2025 19:00:00;Đăng ký tham gia;Telegram;${k4};Đoàn Thanh niên;Xã Mường Kim;;;;;;`);
+    expect(rows[5]).toMatch(new RegExp(`^15/03/2025 19:04:00;Hoàn thành bài kiểm tra;Telegram;${k4.replace(/[-]/g, '\\-')};Đoàn Thanh niên;Xã Mường Kim;[^;]+;8;10;Có;;$`));
   });
 
   it('XLSX: both sheets, the same numbers, pseudonymous keys only', async () => {
@@ -385,7 +385,7 @@ describe('exports', () => {
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="bao-cao-phong-trao-2025-03-01_\d{4}-\d{2}-\d{2}\.xlsx"$/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Sự kiện']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Tổng hợp', 'Kiểm tra tin lừa đảo', 'Sự kiện']);
 
     const sum = wb.getWorksheet('Tổng hợp')!;
     const values: unknown[][] = [];
@@ -396,8 +396,8 @@ describe('exports', () => {
     const body = values.slice(headerAt + 1);
     const row = (org: string, unit: string) => body.find((r) => r[0] === org && r[1] === unit);
     // Includes today's chat registration (Hội Nông dân, first commune) besides the March data.
-    expect(row(DOAN, 'Xã Mường Kim')).toEqual([DOAN, 'Xã Mường Kim', 1, 0, 2, 0, 1, 1, 1, 1]);
-    expect(row(NONG_DAN, 'Phường Tân Phong')).toEqual([NONG_DAN, 'Phường Tân Phong', 1, 0, 0, 0, 1, 1, 1, 1]);
+    expect(row(DOAN, 'Xã Mường Kim')).toEqual([DOAN, 'Xã Mường Kim', 1, 0, 2, 0, 1, 1, 1, 1, 0]);
+    expect(row(NONG_DAN, 'Phường Tân Phong')).toEqual([NONG_DAN, 'Phường Tân Phong', 1, 0, 0, 0, 1, 1, 1, 1, 0]);
     // Subtotal of an organisation spread over several communes: people counted once.
     const sub = body.find((r) => r[0] === `Cộng ${NONG_DAN}`)!;
     expect([sub[2], sub[6], sub[7], sub[9]]).toEqual([4, 3, 2, 4]);
@@ -413,6 +413,7 @@ describe('exports', () => {
     const ev = wb.getWorksheet('Sự kiện')!;
     expect((ev.getRow(1).values as unknown[]).slice(1)).toEqual([
       'Thời gian (giờ Việt Nam)', 'Loại sự kiện', 'Kênh', 'Mã người dùng', 'Tổ chức', 'Xã/phường', 'Bài kiểm tra', 'Điểm', 'Tổng', 'Đạt',
+      'Kết luận', 'Dấu hiệu lừa đảo',
     ]);
     const stats = await getJson('/api/admin/stats?from=2025-03-01');
     expect(ev.actualRowCount - 1).toBe(stats.events);
@@ -467,7 +468,7 @@ describe('exports', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);
     expect(wb.worksheets.map((w) => [w.name, w.actualRowCount])).toEqual([
-      ['Tổng hợp', expect.any(Number)], ['Sự kiện', 21], ['Sự kiện (2)', 21], ['Sự kiện (3)', 2],
+      ['Tổng hợp', expect.any(Number)], ['Kiểm tra tin lừa đảo', expect.any(Number)], ['Sự kiện', 21], ['Sự kiện (2)', 21], ['Sự kiện (3)', 2],
     ]);
   });
 

@@ -22,9 +22,9 @@ const start = async (opts: { dataDir?: string; channels?: PlatformChannelOptions
 const deliver = (b: Bot, activity: Record<string, unknown>, token: string | null = fake.sign()) =>
   b.post('/api/messages', JSON.stringify(activity), token === null ? {} : { authorization: `Bearer ${token}` });
 const card = (s: BfSent) => s.activity.attachments?.[0];
-const MENU_LIST = '1. Hỏi đáp\n2. Làm bài kiểm tra kỹ năng số\n3. Đăng ký đoàn thể/đơn vị\n4. Nhận thông báo\n5. Gặp cán bộ\n6. Hướng dẫn\n7. Dừng nhận thông báo';
+const MENU_LIST = '1. Hỏi đáp\n2. Kiểm tra tin lừa đảo\n3. Làm bài kiểm tra kỹ năng số\n4. Đăng ký đoàn thể/đơn vị\n5. Nhận thông báo\n6. Gặp cán bộ\n7. Hướng dẫn\n8. Dừng nhận thông báo';
 /** The menu: more choices than a hero card holds, so listed with numbers. */
-const MENU = `Bạn muốn làm gì?\n\n${MENU_LIST}\nTrả lời một số từ 1 đến 7.`;
+const MENU = `Bạn muốn làm gì?\n\n${MENU_LIST}\nTrả lời một số từ 1 đến 8.`;
 const payloads = (s: BfSent) => card(s)?.content.buttons?.map((b) => (b.value as { payload: string }).payload);
 
 
@@ -114,7 +114,7 @@ describe('Bot Framework channel (Teams, Web Chat)', () => {
     expect(fake.sent[2]!.activity.text).toMatch(/^Mời bạn gõ câu hỏi/);
     await deliver(b, bfMessage(fake, { user: '29:1carol', attachments: [{ contentType: 'image/png', contentUrl: 'https://example.invalid/a.png' }] }));
     await waitFor(() => fake.sent.length >= 4, 'unsupported');
-    expect(fake.sent[3]!.activity.text).toMatch(/^Xin lỗi, hiện tôi chỉ đọc được tin nhắn chữ/);
+    expect(fake.sent[3]!.activity.text).toMatch(/^Xin lỗi, tôi chưa đọc được loại tin này/);
     expect(fake.sent.every((s) => s.conversationId === 'a:conv-29:1carol')).toBe(true);
   });
 

@@ -58,8 +58,8 @@ describe('Messenger channel', () => {
     expect(toA.messaging_type).toBe('RESPONSE');
     expect(toA.message.text).toContain('Xin chào');
     const qr = toA.message.quick_replies!;
-    expect(qr.map((q) => q.payload)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
-    expect(qr.map((q) => q.title)).toEqual(['Hỏi đáp', 'Làm bài kiểm tra…', 'Đăng ký đoàn thể…', 'Nhận thông báo', 'Gặp cán bộ', 'Hướng dẫn', 'Dừng nhận thông báo']);
+    expect(qr.map((q) => q.payload)).toEqual(['ASK', 'SCAM', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
+    expect(qr.map((q) => q.title)).toEqual(['Hỏi đáp', 'Kiểm tra tin lừa đảo', 'Làm bài kiểm tra…', 'Đăng ký đoàn thể…', 'Nhận thông báo', 'Gặp cán bộ', 'Hướng dẫn', 'Dừng nhận thông báo']);
     expect(qr.every((q) => [...q.title].length <= 20 && q.content_type === 'text')).toBe(true);
     expect(fake.sent.find((s) => s.recipient.id === 'B2')!.message.text).toContain('Cách dùng trợ lý');
 
@@ -131,7 +131,7 @@ describe('Messenger channel', () => {
     await waitFor(() => fake.sent.length >= 3 && fake.sent.at(-1)!.message.quick_replies, 'parts');
     expect(fake.sent.every((s) => s.message.text.length <= 200)).toBe(true);
     expect(fake.sent.slice(0, -1).every((s) => !s.message.quick_replies)).toBe(true);
-    expect(fake.sent.at(-1)!.message.quick_replies).toHaveLength(7);
+    expect(fake.sent.at(-1)!.message.quick_replies).toHaveLength(8);
   });
 
   it('offers the commune step as quick replies that fit (old districts, then their communes) and follows them', async () => {

@@ -52,7 +52,7 @@ describe('Telegram channel (webhook)', () => {
     expect(String(greeting.chat_id)).toBe('111');
     expect(greeting.text).toContain('Xin chào');
     const kb = greeting.reply_markup!.inline_keyboard.flat();
-    expect(kb.map((k) => k.callback_data)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
+    expect(kb.map((k) => k.callback_data)).toEqual(['ASK', 'SCAM', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
     expect(kb[0]!.text).toBe('Hỏi đáp');
 
     const cb = tgCallbackUpdate('HELP', 111);
@@ -136,7 +136,7 @@ describe('Telegram channel (webhook)', () => {
     const parts = fake.sent;
     expect(parts.every((p) => p.text.length <= 200)).toBe(true);
     expect(parts.slice(0, -1).every((p) => !p.reply_markup)).toBe(true);
-    expect(parts.at(-1)!.reply_markup!.inline_keyboard.flat()).toHaveLength(7);
+    expect(parts.at(-1)!.reply_markup!.inline_keyboard.flat()).toHaveLength(8);
     // Cuts fall on line boundaries: every part starts where a line of the help text starts.
     expect(parts.every((p) => p.text.startsWith('Cách') || p.text.startsWith('•'))).toBe(true);
     expect(parts.map((p) => p.text).join('\n').replace(/\s+/g, ' ')).toContain('Gõ "menu" bất cứ lúc nào để về danh mục chính.');

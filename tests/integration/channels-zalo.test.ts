@@ -49,10 +49,10 @@ describe('Zalo OA channel', () => {
     expect(greeting.recipient.user_id).toBe('111');
     expect(greeting.token).toBe('at-live');
     expect(greeting.message.text).toContain('Xin chào');
-    // Seven menu choices are more than Zalo's five buttons: listed with numbers, a typed number picks one.
+    // Eight menu choices are more than Zalo's five buttons: listed with numbers, a typed number picks one.
     expect(greeting.message.attachment).toBeUndefined();
-    expect(greeting.message.text).toMatch(/\n1\. Hỏi đáp\n.*\n5\. Gặp cán bộ\n/s);
-    await deliver(b, zaloText('6', '111'));
+    expect(greeting.message.text).toMatch(/\n1\. Hỏi đáp\n2\. Kiểm tra tin lừa đảo\n.*\n6\. Gặp cán bộ\n/s);
+    await deliver(b, zaloText('7', '111'));
     await waitFor(() => fake.sent.length >= 2, 'help by number');
     expect(fake.sent[1]!.message.text).toMatch(/^Cách dùng trợ lý/);
 
@@ -82,13 +82,13 @@ describe('Zalo OA channel', () => {
     expect(question.message.attachment!.payload.buttons.length).toBeLessThanOrEqual(5);
   });
 
-  it('answers an image as unsupported; ignores echoes and unfollows', async () => {
+  it('answers a sticker as unsupported; ignores echoes and unfollows', async () => {
     const b = await start();
     await deliver(b, zaloEcho('333'));
     await deliver(b, { app_id: ZALO_APP_ID, oa_id: '9876543210987654321', event_name: 'unfollow', follower: { id: '333' }, timestamp: String(Date.now()) });
-    await deliver(b, zaloImage('333'));
+    await deliver(b, zaloImage('333', 'https://example.invalid/s.png', 'user_send_sticker'));
     await waitFor(() => fake.sent.length >= 1, 'unsupported reply');
-    expect(texts()).toEqual([expect.stringContaining('chỉ đọc được tin nhắn chữ')]);
+    expect(texts()).toEqual([expect.stringContaining('chưa đọc được loại tin này')]);
   });
 
   it('rejects forged or unsigned events and sends nothing; accepts the signature without "mac="', async () => {

@@ -30,14 +30,14 @@ describe('POST /api/chat', () => {
   it('greets on /start with the main menu', async () => {
     const replies = await t.chat('greet-1', { text: '/start' });
     expect(replies[0]!.text).toMatch(/Xin chào/);
-    expect(payloads(replies)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
+    expect(payloads(replies)).toEqual(['ASK', 'SCAM', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
   });
 
   it('follows menu buttons', async () => {
     expect((await t.chat('menu-1', { payload: 'HELP' }))[0]!.text).toMatch(/Cách dùng trợ lý/);
     expect((await t.chat('menu-1', { payload: 'ASK' }))[0]!.text).toMatch(/gõ câu hỏi/);
     expect(payloads(await t.chat('menu-1', { payload: 'QUIZ' }))).toContain('QZ:start:lua-dao');
-    expect(payloads(await t.chat('menu-1', { text: 'MENU' }))).toEqual(['ASK', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
+    expect(payloads(await t.chat('menu-1', { text: 'MENU' }))).toEqual(['ASK', 'SCAM', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
   });
 
   it('answers a first-time question at once, with its source', async () => {
@@ -92,7 +92,7 @@ describe('POST /api/chat', () => {
     const question = 'ứng dụng iHanoi có dùng được ở Lai Châu không';
     const replies = await t.chat('q-2', { text: question });
     expect(replies[0]!.text).toMatch(new RegExp(`^Xin lỗi, tôi chưa có thông tin về "${question}"`));
-    expect(payloads(replies)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
+    expect(payloads(replies)).toEqual(['ASK', 'SCAM', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
     const d = db();
     expect(d.prepare('SELECT text FROM unanswered WHERE text = ?').all(question)).toHaveLength(1);
     d.close();

@@ -11,6 +11,7 @@ import { Outbound, type OutboundOptions } from './outbound.js';
 import type { Channel, ParsedMessage, PlatformAdapter } from './types.js';
 import type { ProactiveChannel } from '../../core/outreach.js';
 import { webhookRouter } from './webhook.js';
+import { abortable, imageError } from './images.js';
 import { reachOf } from './windows.js';
 
 const SORRY = 'Xin lỗi, tôi đang gặp sự cố nên chưa trả lời được. Bạn vui lòng thử lại sau ít phút.';
@@ -27,6 +28,8 @@ export interface KitDeps {
   inboxOptions?: Partial<InboxOptions>;
   /** Told when people write, block or come back; asked after each turn for messages that waited for them. */
   people?: PeopleHooks;
+  /** Largest picture fetched from the platform (bytes). */
+  imageMaxBytes?: number;
 }
 
 /** Error class for metrics: what an operator would do about it. */
@@ -187,13 +190,28 @@ export class PlatformChannel<E, P> implements Channel, ProactiveChannel {
     const payload = m.input.payload ?? this.memory.resolve(m.userId, m.input.text);
     const timer = this.deps.metrics?.replyDuration.startTimer({ channel: this.name });
     try {
-      return await this.deps.engine.handle({ ...(payload ? { payload } : m.input), channel: this.name, userId: m.userId, receivedAt });
+      return await this.deps.engine.handle({ ...(payload ? { payload } : m.input), ...this.image(m), channel: this.name, userId: m.userId, receivedAt });
     } catch (err) {
       this.deps.log.error({ channel: this.name, messageId: m.messageId, err: describe(err) }, 'engine failed on a message');
       return [{ text: SORRY }];
     } finally {
       timer?.();
     }
+  }
+
+  /** A picture's loader for the engine: the platform call is rate-limited and retried like sends, and gives up with the reader. */
+  private image(m: ParsedMessage): Pick<Inbound, 'image' | 'unsupported'> {
+    const { fetchImage } = this.adapter;
+    if (m.image === undefined) return {};
+    if (!fetchImage) return { unsupported: true };
+    const max = this.deps.imageMaxBytes ?? 2 * 1024 * 1024;
+    return {
+      image: {
+        load: (signal) => abortable(this.call('getImage', (s) => fetchImage.call(this.adapter, m.image, max, AbortSignal.any([s, signal]))), signal).catch((e: unknown) => {
+          throw imageError(e);
+        }),
+      },
+    };
   }
 
   private async deliver(userId: string, to: unknown, replies: Reply[], kind?: SendKind): Promise<void> {

@@ -33,6 +33,8 @@ export interface ParsedMessage {
   at?: number;
   /** The platform says the person blocked or left the bot (false), or came back (true); with an empty input, nothing to answer. */
   present?: boolean;
+  /** A picture the person sent, as the platform refers to it (Telegram file id, attachment URL): fetched only when read. */
+  image?: unknown;
 }
 
 /** A reply rendered for one platform: the parts to send, and what its buttons became. */
@@ -100,6 +102,8 @@ export interface PlatformAdapter<E = unknown, P = unknown> {
   /** Turns a failed call's error into a SendError (retryable or not, wait, person gone). */
   classify(error: unknown): SendError;
   acknowledge?(ack: string, signal: AbortSignal): Promise<void>;
+  /** Fetches a picture from `ParsedMessage.image`; over `maxBytes` it throws SendError(IMAGE_TOO_LARGE). */
+  fetchImage?(ref: unknown, maxBytes: number, signal: AbortSignal): Promise<Uint8Array>;
   readonly webhook?: WebhookSpec<E>;
   start?(ctx: AdapterContext<E>): Promise<void>;
   stop?(): Promise<void>;

@@ -5,6 +5,7 @@ import type { Reply } from '../../core/messages.js';
 import type { SendKind } from '../../core/outreach.js';
 import type { PlatformAdapter, Refusal, Rendered, WebhookRequest, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
+import { downloadImage } from '../kit/images.js';
 import { DAY_MS, type Windows } from '../kit/windows.js';
 import { messagingEvents, parseMessenger, type MessagingEvent } from './parse.js';
 import { MESSENGER_TEXT_LIMIT, renderMessenger, type MsgPart } from './render.js';
@@ -75,6 +76,11 @@ export class MessengerAdapter implements PlatformAdapter<MessagingEvent, MsgPart
     const res = await this.http.post(`${this.o.graphUrl}/me/messages`, { recipient: { id: String(to) }, ...type, message },
       { params: { access_token: this.o.pageToken }, signal });
     if (res.status < 200 || res.status >= 300) throw new PlatformHttpError(res.status, res.data, res.headers);
+  }
+
+  /** An image attachment from its URL (Meta's CDN; the webhook that named it was signed). */
+  fetchImage(ref: unknown, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+    return downloadImage((ref as { url: string }).url, maxBytes, signal);
   }
 
   private subscriptionCheck(q: Record<string, unknown>): { status: number; text: string } {

@@ -21,6 +21,15 @@ export function messagingEvents(body: Record<string, unknown>): MessagingEvent[]
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
+/** The first image attachment's URL (a screenshot, a photo); stickers are images too but carry a sticker id and are not read. */
+export function imageAttachment(attachments: unknown): { url: string } | undefined {
+  if (!Array.isArray(attachments)) return undefined;
+  for (const a of attachments as { type?: unknown; payload?: { url?: unknown; sticker_id?: unknown } }[]) {
+    if (a?.type === 'image' && a.payload?.sticker_id === undefined && typeof a.payload?.url === 'string' && a.payload.url) return { url: a.payload.url };
+  }
+  return undefined;
+}
+
 /** A message or postback from a person; undefined for echoes, deliveries, reads, reactions and referrals. */
 export function parseMessenger(ev: MessagingEvent): ParsedMessage | undefined {
   const userId = str(ev.sender?.id);
@@ -32,6 +41,8 @@ export function parseMessenger(ev: MessagingEvent): ParsedMessage | undefined {
     if (m.is_echo || !mid) return undefined; // our own sends, mirrored back
     const quick = str(m.quick_reply?.payload);
     const text = typeof m.text === 'string' ? m.text : undefined;
+    const image = quick || text !== undefined ? undefined : imageAttachment(m.attachments);
+    if (image) return { userId, messageId: mid, at, input: {}, image };
     return { userId, messageId: mid, at, input: quick ? { payload: quick } : text !== undefined ? { text } : { unsupported: true } };
   }
   const payload = str(ev.postback?.payload);

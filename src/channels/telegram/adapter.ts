@@ -1,11 +1,12 @@
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Logger } from '../../log.js';
 import { deadline } from '../kit/deadline.js';
-import { describe, SendError } from '../kit/errors.js';
+import { describe, PlatformHttpError, SendError } from '../kit/errors.js';
 import { sleep } from '../kit/outbound.js';
 import type { Reply } from '../../core/messages.js';
 import type { AdapterContext, PlatformAdapter, Refusal, Rendered, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
+import { downloadImage, IMAGE_TOO_LARGE } from '../kit/images.js';
 import { groupCallbackId, isUpdate, parseTelegram, TELEGRAM_ALLOWED_UPDATES, type TgUpdate } from './parse.js';
 import { renderTelegram, TELEGRAM_TEXT_LIMIT, type TgPart } from './render.js';
 
@@ -31,6 +32,7 @@ export function classifyTelegram(e: unknown): SendError {
     const gone = (e.code === 403 || e.code === 400) && GONE.some((re) => re.test(e.description));
     return new SendError(e.code, e.code >= 500, undefined, gone);
   }
+  if (e instanceof PlatformHttpError) return new SendError(e.status, e.status === 429 || e.status >= 500);
   return new SendError((e as { name?: string })?.name ?? 'network_error', true);
 }
 
@@ -70,6 +72,17 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
 
   async acknowledge(callbackId: string, signal: AbortSignal): Promise<void> {
     await this.api('answerCallbackQuery', { callback_query_id: callbackId }, signal);
+  }
+
+  /** getFile, then the file from `{apiRoot}/file/bot<token>/<file_path>` (the Bot API's download URL). */
+  async fetchImage(ref: unknown, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+    const { fileId, size } = ref as { fileId: string; size?: number };
+    if (size !== undefined && size > maxBytes) throw new SendError(IMAGE_TOO_LARGE, false);
+    const file = await this.api('getFile', { file_id: fileId }, signal) as { file_path?: string; file_size?: number };
+    if (typeof file.file_size === 'number' && file.file_size > maxBytes) throw new SendError(IMAGE_TOO_LARGE, false);
+    if (!file.file_path) throw new SendError('telegram_file_unavailable', false);
+    const path = file.file_path.split('/').map(encodeURIComponent).join('/');
+    return downloadImage(`${this.o.apiRoot}/file/bot${this.o.token}/${path}`, maxBytes, signal);
   }
 
   async start(ctx: AdapterContext<TgUpdate>): Promise<void> {

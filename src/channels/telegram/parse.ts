@@ -2,7 +2,9 @@ import type { ParsedMessage } from '../kit/types.js';
 
 interface TgUser { id: number }
 interface TgChat { id: number; type: string }
-interface TgMessage { message_id: number; chat: TgChat; from?: TgUser; text?: string }
+interface TgPhotoSize { file_id?: unknown; file_size?: unknown; width?: unknown; height?: unknown }
+interface TgDocument { file_id?: unknown; mime_type?: unknown; file_size?: unknown }
+interface TgMessage { message_id: number; chat: TgChat; from?: TgUser; text?: string; photo?: TgPhotoSize[]; document?: TgDocument; caption?: string }
 interface TgCallbackQuery { id: string; from?: TgUser; message?: TgMessage; data?: string }
 interface TgChatMember { status?: string }
 interface TgMemberUpdate { chat?: TgChat; date?: number; new_chat_member?: TgChatMember }
@@ -36,6 +38,8 @@ export function parseTelegram(update: TgUpdate): ParsedMessage | undefined {
     const userId = idOf(message.chat);
     if (!isPrivate(message.chat) || !userId) return undefined;
     const text = typeof message.text === 'string' ? normaliseCommand(message.text) : undefined;
+    const image = imageOf(message);
+    if (image) return { userId, messageId, input: {}, image };
     return { userId, messageId, input: text !== undefined ? { text } : { unsupported: true } };
   }
   if (update.my_chat_member) return memberChange(update.my_chat_member, messageId);
@@ -45,6 +49,18 @@ export function parseTelegram(update: TgUpdate): ParsedMessage | undefined {
     const userId = idOf(chat) ?? idOf(cq.from);
     if (!userId) return undefined;
     return { userId, messageId, ack: cq.id, input: typeof cq.data === 'string' && cq.data ? { payload: cq.data } : { unsupported: true } };
+  }
+  return undefined;
+}
+
+/** A photo (its largest size) or a picture sent as a file (JPEG/PNG), by its file id; the caption is not read. */
+export function imageOf(message: TgMessage): { fileId: string; size?: number } | undefined {
+  const sizes = Array.isArray(message.photo) ? message.photo.filter((p) => typeof p?.file_id === 'string' && p.file_id) : [];
+  const largest = sizes[sizes.length - 1];
+  if (largest) return { fileId: largest.file_id as string, ...(typeof largest.file_size === 'number' ? { size: largest.file_size } : {}) };
+  const doc = message.document;
+  if (doc && typeof doc.file_id === 'string' && doc.file_id && (doc.mime_type === 'image/jpeg' || doc.mime_type === 'image/png')) {
+    return { fileId: doc.file_id, ...(typeof doc.file_size === 'number' ? { size: doc.file_size } : {}) };
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import { describe, parseRetryAfter, PlatformHttpError, SendError } from '../kit/
 import type { Reply } from '../../core/messages.js';
 import type { AdapterContext, PlatformAdapter, Refusal, Rendered, WebhookRequest, WebhookSpec } from '../kit/types.js';
 import { safeEqual } from '../kit/webhook.js';
+import { downloadImage } from '../kit/images.js';
 import { DAY_MS, HOUR_MS, type Windows } from '../kit/windows.js';
 import { parseZalo, type ZaloEvent } from './parse.js';
 import { renderZalo, ZALO_TEXT_LIMIT, type ZaloPart } from './render.js';
@@ -101,6 +102,11 @@ export class ZaloAdapter implements PlatformAdapter<ZaloEvent, ZaloPart> {
       code = await this.post(token, String(to), part, signal);
     }
     if (code !== 0) throw new ZaloApiError(code);
+  }
+
+  /** `user_send_image`: the picture from its URL (Zalo's CDN; the event that named it was signed). */
+  fetchImage(ref: unknown, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
+    return downloadImage((ref as { url: string }).url, maxBytes, signal);
   }
 
   async start(ctx: AdapterContext<ZaloEvent>): Promise<void> {

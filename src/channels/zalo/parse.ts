@@ -6,7 +6,7 @@ export interface ZaloEvent {
   timestamp?: unknown;
   sender?: { id?: unknown };
   follower?: { id?: unknown };
-  message?: { msg_id?: unknown; text?: unknown };
+  message?: { msg_id?: unknown; text?: unknown; attachments?: unknown };
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
@@ -30,6 +30,19 @@ export function parseZalo(ev: ZaloEvent): ParsedMessage | undefined {
   const userId = str(ev.sender?.id);
   const msgId = str(ev.message?.msg_id);
   if (!userId || !msgId) return undefined;
+  if (name === 'user_send_image') {
+    const image = imageUrl(ev.message?.attachments);
+    if (image) return { userId, messageId: msgId, at, input: {}, image };
+  }
   const input = name === 'user_send_text' ? { text: typeof ev.message?.text === 'string' ? ev.message.text : '' } : { unsupported: true as const };
   return { userId, messageId: msgId, at, input };
+}
+
+/** `user_send_image`: the attachment's full-size URL (not the thumbnail). */
+function imageUrl(attachments: unknown): { url: string } | undefined {
+  if (!Array.isArray(attachments)) return undefined;
+  for (const a of attachments as { type?: unknown; payload?: { url?: unknown } }[]) {
+    if (a?.type === 'image' && typeof a.payload?.url === 'string' && a.payload.url) return { url: a.payload.url };
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import { num, numOrNull, type SqlDriver } from './driver.js';
 
 interface EventRow {
   id: unknown; at: unknown; type: string; channel: string; user_key: string | null; organisation: string | null;
-  unit: string | null; quiz_id: string | null; score: unknown; total: unknown; passed: unknown;
+  unit: string | null; quiz_id: string | null; score: unknown; total: unknown; passed: unknown; verdict?: string | null; signals?: string | null;
 }
 
 function eventFromRow(r: EventRow): StoredEvent {
@@ -16,6 +16,7 @@ function eventFromRow(r: EventRow): StoredEvent {
     id: num(r.id), at: new Date(num(r.at)), type: r.type as StoredEvent['type'], channel: r.channel as ChannelName,
     userKey: r.user_key, organisation: r.organisation, unit: r.unit, quizId: r.quiz_id,
     score: numOrNull(r.score), total: numOrNull(r.total), passed: r.passed === null ? null : Boolean(r.passed),
+    verdict: r.verdict ?? null, signals: r.signals ? r.signals.split(',') : null,
   };
 }
 
@@ -73,10 +74,10 @@ export class SqlParticipation implements ParticipationStore {
   }
 
   async recordEvent(e: ParticipationEvent): Promise<void> {
-    await this.db.run(`INSERT INTO events (at, type, channel, user_key, organisation, unit, quiz_id, score, total, passed, attempt_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [e.at.getTime(), e.type, e.channel, e.userKey ?? null, e.organisation ?? null,
+    await this.db.run(`INSERT INTO events (at, type, channel, user_key, organisation, unit, quiz_id, score, total, passed, attempt_id, verdict, signals)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [e.at.getTime(), e.type, e.channel, e.userKey ?? null, e.organisation ?? null,
       e.unit ?? null, e.quizId ?? null, e.score ?? null, e.total ?? null, e.passed === undefined || e.passed === null ? null : e.passed ? 1 : 0,
-      e.attemptId ?? null]);
+      e.attemptId ?? null, e.verdict ?? null, e.signals?.length ? e.signals.join(',') : null]);
   }
 
   async *iterateEvents(filter: EventFilter, pageSize = 5000): AsyncIterable<StoredEvent> {

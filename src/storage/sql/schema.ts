@@ -68,4 +68,7 @@ export const MIGRATIONS: string[] = [
   `CREATE TABLE knowledge_edits (id {id}, at {bigint} NOT NULL, author TEXT NOT NULL,
      kind TEXT NOT NULL CHECK (kind IN ('sample', 'out_of_scope', 'undo')), text TEXT, chunk_id TEXT, undoes INTEGER);
    ALTER TABLE unanswered ADD COLUMN resolution TEXT;`,
+  // Scam checks: the verdict and the kinds of signal found (comma-separated), never the message or the image.
+  `ALTER TABLE events ADD COLUMN verdict TEXT;
+   ALTER TABLE events ADD COLUMN signals TEXT;`,
 ];

@@ -32,9 +32,10 @@ describe('parseZalo', () => {
     expect(parseZalo(userSend('user_send_text', { msg_id: 'a1b2c4' }))!.input).toEqual({ text: '' });
   });
 
-  it('answers images, stickers and other user_send_* as unsupported, even with a caption', () => {
+  it('reads an image by its URL (the caption is not read); stickers and other user_send_* are unsupported', () => {
     const image = userSend('user_send_image', { msg_id: 'f0e1', text: 'ảnh CCCD', attachments: [{ type: 'image', payload: { url: 'https://example.invalid/i.jpg' } }] });
-    expect(parseZalo(image)!.input).toEqual({ unsupported: true });
+    expect(parseZalo(image)).toMatchObject({ input: {}, image: { url: 'https://example.invalid/i.jpg' } });
+    expect(parseZalo(userSend('user_send_image', { msg_id: 'f0e3' }))!.input).toEqual({ unsupported: true });
     expect(parseZalo(userSend('user_send_sticker', { msg_id: 'f0e2' }))!.input).toEqual({ unsupported: true });
   });
 

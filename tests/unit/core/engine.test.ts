@@ -87,7 +87,7 @@ beforeEach(() => {
   answerer = new FakeAnswerer();
   profile = new FakeActivity('REG', ['register.start', 'data.show', 'data.delete']);
   quiz = new FakeActivity('QZ', ['quiz.list']);
-  outreach = new FakeActivity('OUT', ['outreach.subscribe', 'outreach.unsubscribe', 'handoff.request', 'handoff.end']);
+  outreach = new FakeActivity('OUT', ['outreach.subscribe', 'outreach.unsubscribe', 'handoff.request', 'handoff.end', 'scam.start']);
   build();
 });
 
@@ -103,7 +103,7 @@ describe('Engine', () => {
   it('greets a start with the greeting and the menu; records the first contact once', async () => {
     const [greeting] = await send({ start: true });
     expect(greeting).toEqual(dialog.reply(dialog.node('greeting')));
-    expect(greeting!.buttons!.map((b) => b.payload)).toEqual(['ASK', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
+    expect(greeting!.buttons!.map((b) => b.payload)).toEqual(['ASK', 'SCAM', 'QUIZ', 'REGISTER', 'SUBSCRIBE', 'HANDOFF', 'HELP', 'UNSUBSCRIBE']);
     await send({ text: 'menu' });
     await send({ start: true });
     expect(recorder.events).toEqual([{ type: 'contact', userKey: 'key-zalo-u1' }]);
