@@ -1,6 +1,6 @@
 import pino from 'pino';
-import type { ChannelName, Inbound } from '../../src/core/messages.js';
-import type { EventDetails, EventType, Recorder, StateStore, Turn, FeedbackReason } from '../../src/core/ports.js';
+import type { ChannelName, Inbound, Reply } from '../../src/core/messages.js';
+import type { Activity, EventDetails, EventType, Recorder, StateStore, Turn, FeedbackReason } from '../../src/core/ports.js';
 import type { ParticipationStore, SettingsStore } from '../../src/storage/ports.js';
 import type { CompletionCode, ParticipationEvent, Person, Profile, QuizResult } from '../../src/storage/types.js';
 
@@ -193,6 +193,22 @@ export class FakeRecorder implements Recorder {
   types(): EventType[] {
     return this.events.map((e) => e.type);
   }
+}
+
+/** One person's button presses and typed text, each a turn of its own, given to an activity directly (the current one: tests rebuild it). */
+export function personTalkingTo(activity: () => Activity, turn: () => Turn) {
+  return {
+    async press(payload: string): Promise<Reply[]> {
+      const t = turn();
+      await activity().onPayload(t, payload);
+      return t.replies;
+    },
+    async type(text: string): Promise<{ taken: boolean; replies: Reply[] }> {
+      const t = turn();
+      const taken = await activity().onText(t, text);
+      return { taken, replies: t.replies };
+    },
+  };
 }
 
 /** A turn for calling an activity directly. */

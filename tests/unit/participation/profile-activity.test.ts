@@ -8,7 +8,7 @@ import { ProfileActivity, PROFILE_TEXTS } from '../../../src/participation/profi
 import { Participation } from '../../../src/participation/recorder.js';
 import { QuizActivity, QUIZ_TEXTS } from '../../../src/quiz/activity.js';
 import type { Quiz } from '../../../src/quiz/bank.js';
-import { FakeRecorder, MemoryParticipation, turnFor } from '../../helpers/fakes.js';
+import { FakeRecorder, MemoryParticipation, turnFor, personTalkingTo } from '../../helpers/fakes.js';
 
 const dialog = Flows.load('flows', [...ENGINE_TEXTS, ...PROFILE_TEXTS, ...QUIZ_TEXTS]);
 const directory = Directory.load('knowledge');
@@ -38,16 +38,7 @@ async function run(action: string): Promise<Reply[]> {
   await activity.run(t, action);
   return t.replies;
 }
-async function press(payload: string): Promise<Reply[]> {
-  const t = turn();
-  await activity.onPayload(t, payload);
-  return t.replies;
-}
-async function type(text: string): Promise<{ taken: boolean; replies: Reply[] }> {
-  const t = turn();
-  const taken = await activity.onText(t, text);
-  return { taken, replies: t.replies };
-}
+const { press, type } = personTalkingTo(() => activity, turn);
 const only = (replies: Reply[]) => {
   expect(replies).toHaveLength(1);
   return replies[0]!;

@@ -5,7 +5,7 @@ import type { Turn } from '../../../src/core/ports.js';
 import { Flows } from '../../../src/dialog/flows.js';
 import { parseTypedAnswer, QuizActivity, QUIZ_TEXTS } from '../../../src/quiz/activity.js';
 import type { Quiz } from '../../../src/quiz/bank.js';
-import { FakeRecorder, MemoryParticipation, turnFor } from '../../helpers/fakes.js';
+import { FakeRecorder, MemoryParticipation, turnFor, personTalkingTo } from '../../helpers/fakes.js';
 
 const dialog = Flows.load('flows', [...ENGINE_TEXTS, ...QUIZ_TEXTS]);
 
@@ -32,16 +32,7 @@ beforeEach(() => {
 
 /** One message of the same person (the state carries over, as the engine would keep it). */
 const turn = (): Turn => turnFor({ state });
-async function press(payload: string): Promise<Reply[]> {
-  const t = turn();
-  await activity.onPayload(t, payload);
-  return t.replies;
-}
-async function type(text: string): Promise<{ taken: boolean; replies: Reply[] }> {
-  const t = turn();
-  const taken = await activity.onText(t, text);
-  return { taken, replies: t.replies };
-}
+const { press, type } = personTalkingTo(() => activity, turn);
 
 /**
  * The question a reply asks, as the person sees it: options listed under letters with a button per letter, or, for a
