@@ -563,8 +563,8 @@
     $('login').hidden = true;
     $('dash').hidden = false;
     fillFilters();
-    // Announcements and the inbox (outreach.js) start from here.
-    document.dispatchEvent(new CustomEvent('admin:ready', { detail: { me, meta, token } }));
+    // Announcements and the inbox (outreach.js) and the staff loop (knowledge.js) start from here, with this API client.
+    document.dispatchEvent(new CustomEvent('admin:ready', { detail: { me, meta, token, apiJson } }));
     await loadStats();
   }
 

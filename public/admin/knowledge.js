@@ -5,22 +5,12 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  let token = '';
+  let apiJson = null;
   let sections = null;
 
-  async function api(path, body) {
-    const headers = { Accept: 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body) headers['Content-Type'] = 'application/json';
-    let res;
-    try {
-      res = await fetch(path, { method: body ? 'POST' : 'GET', headers, credentials: 'same-origin', body: body ? JSON.stringify(body) : undefined });
-    } catch {
-      throw new Error('Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.');
-    }
-    const data = await res.json().catch(() => null);
-    if (!res.ok) throw new Error((data && data.error && data.error.message) || `Lỗi máy chủ (${res.status}).`);
-    return data;
+  /** GET, or POST with a JSON body, through admin.js's client (token, expired session, error messages). */
+  function api(path, body) {
+    return body ? apiJson(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }) : apiJson(path);
   }
 
   function el(tag, text, cls) {
@@ -141,7 +131,7 @@
 
   document.addEventListener('admin:ready', (ev) => {
     if (ev.detail.me.role !== 'admin') return;
-    token = ev.detail.token || '';
+    apiJson = ev.detail.apiJson;
     say('');
     void load();
   });

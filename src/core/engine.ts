@@ -156,7 +156,6 @@ export class Engine {
   /** An answer (or its continuation) with its source; further screens behind "Xem thêm", then the feedback question. */
   private sayAnswer(turn: Turn, text: string, source: string, more: string[] = []): void {
     const { dialog } = this.deps;
-    const menu = { title: dialog.text('button.menu'), payload: dialog.node('menu').payload! };
     if (more.length) turn.state.more = { pages: more, source };
     else delete turn.state.more;
     turn.replies.push({
@@ -168,9 +167,14 @@ export class Engine {
       buttons: [
         { title: dialog.text('button.helpful'), payload: answers.encode('yes', {}) },
         { title: dialog.text('button.unhelpful'), payload: answers.encode('no', {}) },
-        menu,
+        this.menuButton(),
       ],
     });
+  }
+
+  /** The one "Menu" button under an answer and under the feedback question. */
+  private menuButton() {
+    return { title: this.deps.dialog.text('button.menu'), payload: this.deps.dialog.node('menu').payload! };
   }
 
   /** "Xem thêm": the rest of the last answer, if there is one. */
@@ -197,7 +201,7 @@ export class Engine {
       text: dialog.text('feedback.why'),
       buttons: [
         ...FEEDBACK_REASONS.map((reason) => ({ title: dialog.text(`feedback.reason_${reason}`), payload: answers.encode('why', { reason }) })),
-        { title: dialog.text('button.menu'), payload: dialog.node('menu').payload! },
+        this.menuButton(),
       ],
     });
   }

@@ -7,7 +7,7 @@ import type { Hit, HybridIndex } from './hybrid.js';
 import type { Chunk } from './knowledge.js';
 import { sameQuestion } from './same-question.js';
 import { holdsAskedFacts } from './asked-fact.js';
-import { fold } from '../text/vietnamese.js';
+import { canonical, fold } from '../text/vietnamese.js';
 
 /** Composes an answer from retrieved passages only; any failure falls back to the extractive answer. */
 export interface Composer {
@@ -35,7 +35,7 @@ export class KnowledgeAnswerer implements Answerer {
   }
 
   async answer(question: string): Promise<AnswerResult> {
-    const key = question.normalize('NFC').trim().toLowerCase();
+    const key = canonical(question).trim();
     const known = this.recent.get(key);
     if (known) return known;
     const { result } = await this.explain(question);

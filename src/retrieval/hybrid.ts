@@ -56,6 +56,7 @@ export class HybridIndex {
   /** Samples added while running -> their vector document; retired ones are skipped by lexical search. */
   private readonly sampleVector = new Map<number, number>();
   private readonly retired = new Set<number>();
+  private lastQuery?: { question: string; terms: QueryTerms };
 
   private constructor(
     private readonly chunks: Chunk[],
@@ -129,7 +130,7 @@ export class HybridIndex {
    * ("gia vang hom nay", "giá vàng hôm nay bao nhiêu") are the same question to staff.
    */
   topicWords(question: string): string[] {
-    const words = this.passages.query(this.lexicon.read(question)).content.map((w) => w.folded);
+    const words = this.queryOf(question).content.map((w) => w.folded);
     return [...new Set(words)].sort();
   }
 
@@ -140,7 +141,7 @@ export class HybridIndex {
   }
 
   async search(question: string, k = 3): Promise<Hit[]> {
-    const q = this.passages.query(this.lexicon.read(question));
+    const q = this.queryOf(question);
     // A failing embeddings service degrades search to lexical only; it never fails the answer.
     const qv = (await this.embedder.embed([question]).catch(() => []))[0];
     const pass = new Map(this.passages.search(q, 40).map((h) => [h.doc, h.score]));
@@ -171,6 +172,16 @@ export class HybridIndex {
     // Only the best few are judged: the answer is the first, and at most two more can join it.
     for (const h of best.slice(0, 3)) this.judge(h, q, qv, topP);
     return best;
+  }
+
+  /**
+   * The search terms of a question. The answerer asks for a question's topic words (staff's out-of-scope marks)
+   * and then searches it: the last one is kept so that the work is done once. The passages never change after
+   * opening, so the terms stay right.
+   */
+  private queryOf(question: string): QueryTerms {
+    if (this.lastQuery?.question !== question) this.lastQuery = { question, terms: this.passages.query(this.lexicon.read(question)) };
+    return this.lastQuery.terms;
   }
 
   /** Confidence features of one hit: how much of the question its passage (and article) covers, and how close it is. */

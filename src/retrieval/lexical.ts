@@ -55,6 +55,12 @@ interface QueryWord extends Word {
   corrected: boolean;
 }
 
+/** A pair counts as filler if either word is filler, else as much as its stronger word, but at least as a question word. */
+function pairWeight(a: number, b: number): number {
+  if (Math.min(a, b) === ROLE_WEIGHT.filler) return ROLE_WEIGHT.filler;
+  return Math.max(a, b, 0.2);
+}
+
 /** A word that names the topic: content (not filler or context), not a question word; numbers count ("mức 2"). */
 const isTopic = (w: QueryWord) => w.role === 'content' && !isStopword(w) && (w.folded.length >= 2 || /\d/.test(w.folded));
 
@@ -156,7 +162,7 @@ export class LexicalIndex {
       if (hasMarks && !w.corrected) bump(`a:${w.accented}`, weight / 2);
       const prev = words[i - 1];
       if (!prev) return;
-      const pair = Math.min(weight, weightOf(prev)) === ROLE_WEIGHT.filler ? ROLE_WEIGHT.filler : Math.max(weight, weightOf(prev)) <= 0.2 ? 0.2 : Math.max(weight, weightOf(prev));
+      const pair = pairWeight(weight, weightOf(prev));
       bump(`f2:${prev.folded} ${w.folded}`, pair);
       if (hasMarks && !w.corrected && !prev.corrected) bump(`a2:${prev.accented} ${w.accented}`, pair / 2);
     });

@@ -27,7 +27,8 @@ const LEET: Record<string, string> = { 0: 'o', 1: 'i', 3: 'e', 4: 'a', 5: 's', 7
  * from a screenshot, where 1 and l, 0 and o look alike, so an official domain read with one for the other is still it.
  */
 export function findLinks(message: string, k: Pick<ScamKnowledge, 'brands' | 'links'>, fromImage = false): LinkFinding[] {
-  const lower = canonical(message.normalize('NFC'));
+  const written = message.normalize('NFC');
+  const lower = canonical(written);
   const found: LinkFinding[] = [];
   for (const m of lower.matchAll(URL_RE)) {
     const text = m[0].replace(TRAILING, '');
@@ -39,7 +40,7 @@ export function findLinks(message: string, k: Pick<ScamKnowledge, 'brands' | 'li
     if (!explicit && !k.links.tldSet.has(tld)) continue;
     if (!labels.slice(0, -1).some((l) => /[a-wyz]/.test(l))) continue;
     const span: [number, number] = [m.index, m.index + text.length];
-    const source = message.normalize('NFC').slice(span[0], span[1]);
+    const source = written.slice(span[0], span[1]);
     const read = classify(host, k);
     const misread = fromImage && read.kind !== 'official' ? classify(host.replace(/[li]/g, '1').replace(/o/g, '0'), k, true) : undefined;
     found.push({ text: source, span, host, apk: /\.apk\b|(^|[.-])apk([.-]|$)/.test(text), ...(misread?.kind === 'official' ? misread : read) });
