@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Button, Reply } from '../core/messages.js';
+import { Memo } from '../core/memo.js';
 import type { Dialog } from '../core/ports.js';
 import { ContentError as FlowError, parseYamlFile } from '../content/yaml-file.js';
 import { matchKey } from '../text/vietnamese.js';
@@ -33,6 +34,8 @@ export class Flows implements Dialog {
   private byPayload = new Map<string, FlowNode>();
   private byTrigger = new Map<string, FlowNode>();
   private textsByKey = new Map<string, string>();
+  /** Every text typed is looked up as a trigger; the same texts come back often. */
+  private keys = new Memo<string>(2000);
 
   static load(dir: string, requiredTexts: readonly string[] = []): Flows {
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
@@ -80,7 +83,7 @@ export class Flows implements Dialog {
 
   find(input: { payload?: string; text?: string }): FlowNode | undefined {
     if (input.payload) return this.byPayload.get(input.payload);
-    if (input.text) return this.byTrigger.get(matchKey(input.text));
+    if (input.text) return this.byTrigger.get(this.keys.get(input.text, () => matchKey(input.text!)));
     return undefined;
   }
 

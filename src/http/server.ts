@@ -23,7 +23,8 @@ export function createHttpServer(deps: HttpDeps): { app: Express } {
   app.disable('x-powered-by');
   // Only the configured proxies' X-Forwarded-For is believed (see TrustProxy in config.ts).
   if (deps.config.TRUST_PROXY !== false) app.set('trust proxy', deps.config.TRUST_PROXY);
-  app.use(pinoHttp({
+  // One log line per request; no request logger at all when the level drops them (it costs as much as a SQLite write).
+  if (deps.log.isLevelEnabled('info')) app.use(pinoHttp({
     logger: deps.log,
     genReqId: (req, res) => {
       const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || crypto.randomUUID();

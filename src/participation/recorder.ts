@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { Memo } from '../core/memo.js';
 import type { ChannelName } from '../core/messages.js';
 import type { EventDetails, EventType, FeedbackReason, Recorder, Turn } from '../core/ports.js';
 import type { ParticipationStore, SettingsStore } from '../storage/ports.js';
@@ -9,11 +10,15 @@ import { redactPersonalData } from './redact.js';
  * organisation and unit are attached only when the person has consented (has a profile).
  */
 export class Participation implements Recorder {
+  private readonly keys = new Memo<string>(10_000);
+
   constructor(private store: ParticipationStore, private secret: string, private observe: { unanswered?: () => void } = {}) {}
 
   /** HMAC of channel and platform id: stable per person, meaningless outside this deployment. */
   userKey(channel: ChannelName, userId: string): string {
-    return crypto.createHmac('sha256', this.secret).update(`${channel}:${userId}`).digest('base64url').slice(0, 22);
+    const id = `${channel}:${userId}`;
+    // Asked several times per message (engine, web chat, outreach); the HMAC is the costly part.
+    return this.keys.get(id, () => crypto.createHmac('sha256', this.secret).update(id).digest('base64url').slice(0, 22));
   }
 
   /** The key for a state saved under the former `<channel>:<platform id>` session id. */

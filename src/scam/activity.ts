@@ -1,5 +1,6 @@
 import type { ChannelName, InboundImage, Reply } from '../core/messages.js';
 import { ImageTooLarge } from '../core/images.js';
+import { Memo } from '../core/memo.js';
 import type { Activity, ConversationState, Dialog, Recorder, Turn } from '../core/ports.js';
 import { detectScam } from './detector.js';
 import { readCheckRequest } from './intent.js';
@@ -43,6 +44,9 @@ export class ScamActivity implements Activity {
   readonly prefix = 'SC';
   readonly actions = ['scam.start'] as const;
 
+  /** Whether a text asks for a check is read on every text a person types, and the same texts come back. */
+  private readonly requests = new Memo<ReturnType<typeof readCheckRequest>>(2000);
+
   constructor(private d: ScamDeps) {}
 
   /** The menu's "Kiểm tra tin lừa đảo": ask for the message; the models start loading while the person finds it. */
@@ -72,7 +76,7 @@ export class ScamActivity implements Activity {
 
   async claimsText(turn: Turn, text: string): Promise<boolean> {
     if (turn.state.scamWaiting) return this.onText(turn, text);
-    const request = readCheckRequest(text, this.d.knowledge);
+    const request = this.requests.get(text, () => readCheckRequest(text, this.d.knowledge));
     if (!request) return false;
     if (request.kind === 'ask') this.ask(turn, 'scam.need_message');
     else await this.check(turn, request.message, 'text');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ContentError, readYamlFile } from '../content/yaml-file.js';
+import { Memo } from '../core/memo.js';
 import { canonical, fold, isSyllable, toneKey } from './vietnamese.js';
 
 /**
@@ -56,7 +57,8 @@ export interface Analysed {
 const RAW_WORD = /\d+(?:[.,]\d+)?%|[\p{L}\p{M}\p{N}]+/gu;
 const CLAUSE_END = /[.!?;,\n:]+/;
 const isUnmarked = (w: string) => fold(w) === w.replace(/đ/g, 'd');
-const CACHE_SIZE = 500;
+/** Texts whose reading is kept: as many as the answer cache holds (ANSWER_CACHE), so repeated questions are read once. */
+const CACHE_SIZE = 2000;
 
 export class Lexicon {
   private readonly expand = new Map<string, string[]>();
@@ -111,7 +113,7 @@ export class Lexicon {
 
   /** The words of a text with abbreviations, units and run-together words expanded (tone marks kept when typed). */
   words(text: string): string[] {
-    return this.cached(this.wordsCache, text, () => this.expandAll(text));
+    return this.wordsCache.get(text, () => this.expandAll(text));
   }
 
   private expandAll(text: string): string[] {
@@ -131,22 +133,12 @@ export class Lexicon {
    * carry the question), and the everyday phrases it contains with the knowledge base's words for them.
    */
   read(text: string): Reading {
-    return this.cached(this.readCache, text, () => this.readUncached(text));
+    return this.readCache.get(text, () => this.readUncached(text));
   }
 
-  // One message is read several times per turn (scope rules, search, vectors): the last few hundred are kept.
-  private readonly wordsCache = new Map<string, string[]>();
-  private readonly readCache = new Map<string, Reading>();
-
-  private cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
-    let v = cache.get(key);
-    if (v === undefined) {
-      v = make();
-      if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      cache.set(key, v);
-    }
-    return v;
-  }
+  // One message is read several times per turn (scope rules, search, vectors), and the same texts come back.
+  private readonly wordsCache = new Memo<string[]>(CACHE_SIZE);
+  private readonly readCache = new Memo<Reading>(CACHE_SIZE);
 
   private readUncached(text: string): Reading {
     const clauses = canonical(text).split(CLAUSE_END).map((c) => this.words(c)).filter((c) => c.length);

@@ -8,8 +8,13 @@ import type { CompletionCode, ParticipationEvent, Person, Profile, QuizResult } 
 
 export const silentLog = pino({ level: 'silent' });
 
-/** Lets every pending promise callback and I/O callback run. */
-export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Lets pending promise callbacks and I/O callbacks run, for a few turns of the event loop: SQLite writes commit at
+ * the end of the turn they were asked in (SqliteDriver.run), so a chain of writes takes one turn each.
+ */
+export async function flush(turns = 10): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
 
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void;

@@ -31,12 +31,40 @@ export class SqliteDriver implements SqlDriver {
     return this.statement(sql).all(...params) as R[];
   }
 
-  async run(sql: string, params: unknown[] = []): Promise<number> {
-    return this.statement(sql).run(...params).changes;
+  /**
+   * Writes asked for in the same turn of the event loop (one message's events and state, and other people's) are
+   * committed together, in one transaction, before any of them resolves: a commit costs more than a row. A read
+   * sees a write once it has resolved, as with any database; batches keep their order after earlier writes.
+   */
+  run(sql: string, params: unknown[] = []): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ sql, params, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
   }
 
   async batch(statements: [string, unknown[]][]): Promise<number[]> {
+    this.flush();
     return this.db.transaction(() => statements.map(([sql, params]) => this.statement(sql).run(...params).changes)).immediate();
+  }
+
+  private pending: { sql: string; params: unknown[]; resolve: (changes: number) => void; reject: (err: unknown) => void }[] = [];
+
+  private flush(): void {
+    const writes = this.pending;
+    if (!writes.length) return;
+    this.pending = [];
+    const one = (w: (typeof writes)[number]) => this.statement(w.sql).run(...w.params).changes;
+    let changes: number[];
+    try {
+      changes = this.db.transaction(() => writes.map(one)).immediate();
+    } catch {
+      // One write failed, and with it the group: each is done alone, so only the failing one fails.
+      for (const w of writes) {
+        try { w.resolve(one(w)); } catch (err) { w.reject(err); }
+      }
+      return;
+    }
+    writes.forEach((w, i) => w.resolve(changes[i]!));
   }
 
   private statement(sql: string): Database.Statement {
@@ -65,6 +93,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    this.flush();
     if (this.db.open) this.db.close();
   }
 }
