@@ -1,7 +1,7 @@
 import type { Brand, ScamKnowledge, SignalKind, Verdict } from './knowledge.js';
 import { SIGNAL_KINDS } from './knowledge.js';
 import { findLinks, type LinkFinding } from './links.js';
-import { findPhrase, isNegated, readStream, streamOffset, type Stream } from './phrases.js';
+import { findPhrase, isDone, isNegated, readStream, streamOffset, type Stream } from './phrases.js';
 
 /** One kind of signal found in a message, with the person's own words that show it. */
 export interface Signal {
@@ -44,7 +44,10 @@ export function detectScam(message: string, k: ScamKnowledge, o: { fromImage?: b
   };
   for (const kind of SIGNAL_KINDS) {
     for (const rule of k.kinds[kind].rules) {
-      for (const quote of rule.raw ? rawHits(stream, rule.re, k) : findPhrase(stream, rule.re, k.negations).map((h) => h.quote)) {
+      // A payment told as done ("đã chuyển", "… rồi nhé") is news, not a request.
+      const hits = rule.raw ? rawHits(stream, rule.re, k) : findPhrase(stream, rule.re, k.negations)
+        .filter((h) => kind !== 'money' || !isDone(stream, h.at, h.end, k.negations)).map((h) => h.quote);
+      for (const quote of hits) {
         if (quote) add(kind, rule.weight, quote);
       }
     }

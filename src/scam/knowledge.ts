@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ContentError, parseYamlFile } from '../content/yaml-file.js';
 import { canonical, fold } from '../text/vietnamese.js';
-import { compileCue, compilePhrase, type Negations } from './phrases.js';
+import { compileCue, compilePhrase, type MarkedWords, type Negations } from './phrases.js';
 
 /**
  * What the scam check knows, as content staff edit it in knowledge/scam-signals.yaml: the kinds of signal with
@@ -18,6 +18,7 @@ export type Verdict = (typeof VERDICTS)[number];
 
 const folded = z.string().min(1).regex(/^[a-z0-9 ()|*#$]+$/, 'viết thường, không dấu (chỉ a-z, số, dấu cách và ( | ) * # $)');
 const domain = z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'tên miền viết thường, ví dụ npc.com.vn');
+const markedWord = z.string().regex(/^\p{Ll}+$/u, 'một từ viết thường, có dấu: không, đừng');
 const weight = z.number().int().min(0).max(10);
 const rule = z.union([folded, z.object({ phrase: folded, weight }).strict(), z.object({ regex: z.string().min(1), weight: weight.optional() }).strict()]);
 const kind = z.object({
@@ -30,9 +31,12 @@ const schema = z.object({
     .refine((t) => t.scam > t.suspicious && t.combined >= t.suspicious, 'cần scam > suspicious và combined >= suspicious'),
   kinds: z.object(Object.fromEntries(SIGNAL_KINDS.map((k) => [k, kind])) as Record<SignalKind, typeof kind>).strict(),
   negations: z.object({
-    words: z.array(z.string().regex(/^\p{Ll}+$/u, 'một từ viết thường, có dấu: không, đừng')).min(1),
+    words: z.array(markedWord).min(1),
     not: z.array(z.string().regex(/^[a-z]+ [a-z]+$/, 'hai từ viết thường, không dấu: ung dung')).default([]),
     warnings: z.array(folded).default([]),
+    barriers: z.array(markedWord).default([]),
+    done_before: z.array(markedWord).default([]),
+    done_after: z.array(markedWord).default([]),
   }).strict(),
   official_numbers: z.array(z.string().regex(/^\d{3,11}$/, 'chỉ chữ số, không dấu cách')).default([]),
   brands: z.array(z.object({
@@ -120,8 +124,8 @@ export function loadScamKnowledge(knowledgeDir: string): ScamKnowledge {
   return {
     source: data.source, thresholds: data.thresholds, kinds, brands, advice: data.advice,
     negations: {
-      words: new Set(data.negations.words.map((w) => fold(w))), marked: new Set(data.negations.words.map((w) => canonical(w))),
-      not: new Set(data.negations.not), warnings: data.negations.warnings.map((n) => compileCue(n)),
+      ...markedWords(data.negations.words), not: new Set(data.negations.not), warnings: data.negations.warnings.map((n) => compileCue(n)),
+      barriers: markedWords(data.negations.barriers), doneBefore: markedWords(data.negations.done_before), doneAfter: markedWords(data.negations.done_after),
     },
     hotlines: new Set(data.official_numbers),
     links: { ...data.links, tldSet: new Set(data.links.tlds) },
@@ -132,4 +136,9 @@ export function loadScamKnowledge(knowledgeDir: string): ScamKnowledge {
       narrative: data.ask.narrative.map((c, i) => compile(['ask', 'narrative', i], () => compilePhrase(c))),
     },
   };
+}
+
+/** Words with their marks, for matching as typed: folded, and as written. */
+function markedWords(list: readonly string[]): MarkedWords {
+  return { words: new Set(list.map((w) => fold(w))), marked: new Set(list.map((w) => canonical(w))) };
 }

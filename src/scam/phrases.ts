@@ -115,6 +115,17 @@ export interface Negations {
   not: ReadonlySet<string>;
   /** Words that make a whole sentence a warning about scams ("thủ đoạn", "giả mạo", "là lừa đảo"). */
   warnings: readonly RegExp[];
+  /** Words after which a negation no longer reaches ("không có là bị cắt", "không nộp thì bị khởi tố"), as `words` and `marked`. */
+  barriers: MarkedWords;
+  /** Words that tell a payment as done: just before it ("đã", "vừa"), or closing its part ("… vào tài khoản bố rồi nhé"). */
+  doneBefore: MarkedWords;
+  doneAfter: MarkedWords;
+}
+
+/** Words written with their marks: typed with marks they count only in this form, typed without, folded. */
+export interface MarkedWords {
+  words: ReadonlySet<string>;
+  marked: ReadonlySet<string>;
 }
 
 export interface PhraseHit {
@@ -122,8 +133,9 @@ export interface PhraseHit {
   quote: string;
   /** Where they are in the original text. */
   span: [number, number];
-  /** Offset in the stream's text. */
+  /** Offset in the stream's text, and where the match ends there. */
   at: number;
+  end: number;
 }
 
 /** Where a compiled phrase matches, quoted from the original, leaving out the negated and the warned-about. */
@@ -133,7 +145,7 @@ export function findPhrase(stream: Stream, re: RegExp, negations?: Negations): P
   for (let m = re.exec(stream.text); m; m = re.exec(stream.text)) {
     const start = m.index + 1;
     const end = m.index + m[0].length - 1;
-    if (!negations || !isNegated(stream, start, negations)) hits.push({ ...quoteOf(stream, start, end), at: start });
+    if (!negations || !isNegated(stream, start, negations)) hits.push({ ...quoteOf(stream, start, end), at: start, end });
     // The next match may start at this one's closing space.
     re.lastIndex = end;
   }
@@ -160,20 +172,50 @@ export function isNegated(stream: Stream, at: number, n: Negations): boolean {
   const sentence = ` ${text.slice(sentenceStart, nextEnd < 0 ? text.length : nextEnd).trim()} `;
   if (n.warnings.some((w) => w.test(sentence))) return true;
   const partStart = Math.max(sentenceStart, text.lastIndexOf(',', at) + 1);
-  const words = [...text.slice(partStart, at).matchAll(/\S+/g)].map((m) => ({ w: m[0], token: stream.tokenAt[partStart + m.index]! }));
+  const words = partWords(stream, partStart, at);
+  // "không có là bị cắt": past "thì", "là" the negation's condition is over, the rest is its consequence.
+  let barrier = 0;
+  for (let i = words.length - 1; i >= 0; i--) if (typedAs(stream, words[i]!, n.barriers)) { barrier = i + 1; break; }
   let from = words.length;
-  for (let i = words.length - 1; i >= 0 && words.length - i <= NEGATION_REACH; i--) {
+  for (let i = words.length - 1; i >= barrier && words.length - i <= NEGATION_REACH; i--) {
     // "không ... tài khoản cá nhân hay cài ứng dụng lạ": the negation carries over "hay", "hoặc" to the start of the part.
-    if (words[i]!.w === 'hay' || words[i]!.w === 'hoac') { from = 0; break; }
+    if (words[i]!.w === 'hay' || words[i]!.w === 'hoac') { from = barrier; break; }
     from = i;
   }
   for (let i = Math.max(0, from); i < words.length; i++) {
-    const { w, token } = words[i]!;
-    if (!n.words.has(w) || n.not.has(`${words[i - 1]?.w} ${w}`) || n.not.has(`${w} ${words[i + 1]?.w}`)) continue;
-    const typed = token >= 0 ? canonical(stream.source.slice(stream.spans[token]![0], stream.spans[token]![1])) : w;
-    if (fold(typed) === typed || n.marked.has(typed)) return true;
+    const { w } = words[i]!;
+    if (n.not.has(`${words[i - 1]?.w} ${w}`) || n.not.has(`${w} ${words[i + 1]?.w}`)) continue;
+    if (typedAs(stream, words[i]!, n)) return true;
   }
   return false;
+}
+
+/**
+ * A payment told as done, not asked for: "đã" or "vừa" at most two words before it, or "rồi" closing its part with at
+ * most one word after ("con chuyển 3 triệu vào tài khoản bố rồi nhé"). A "rồi" followed by more is "then".
+ */
+export function isDone(stream: Stream, at: number, end: number, n: Negations): boolean {
+  const { text } = stream;
+  const partStart = Math.max(text.lastIndexOf('|', at), text.lastIndexOf(',', at)) + 1;
+  const before = partWords(stream, partStart, at).slice(-2);
+  if (before.some((w) => typedAs(stream, w, n.doneBefore))) return true;
+  const ends = [text.indexOf('|', end), text.indexOf(',', end), text.length].filter((x) => x >= 0);
+  const after = partWords(stream, end, Math.min(...ends));
+  const i = after.findIndex((w) => typedAs(stream, w, n.doneAfter));
+  return i >= 0 && after.length - i <= 2;
+}
+
+interface PartWord { w: string; token: number }
+
+function partWords(stream: Stream, from: number, to: number): PartWord[] {
+  return [...stream.text.slice(from, to).matchAll(/\S+/g)].map((m) => ({ w: m[0], token: stream.tokenAt[from + m.index]! }));
+}
+
+/** Whether a word of the stream is one of the words, as typed: with marks exactly, or without marks at all. */
+function typedAs(stream: Stream, { w, token }: PartWord, list: MarkedWords): boolean {
+  if (!list.words.has(w)) return false;
+  const typed = token >= 0 ? canonical(stream.source.slice(stream.spans[token]![0], stream.spans[token]![1])) : w;
+  return fold(typed) === typed || list.marked.has(typed);
 }
 
 function quoteOf(stream: Stream, start: number, end: number): { quote: string; span: [number, number] } {

@@ -80,6 +80,39 @@ describe('signal detector', () => {
     expect(g.signals.find((s) => s.kind === 'link')!.why).toMatch(/1\/1\/2025/);
   });
 
+  it('a negation stops at "thì", "là": what follows is the threat it conditions', () => {
+    expect(quotes('Ai chưa có chứng nhận thì nộp 100k, tháng sau không có là bị cắt trợ cấp.', 'threat')).toEqual(['bị cắt']);
+    expect(kinds('Nếu ông không nộp phạt thì sẽ bị khởi tố')).toContain('threat');
+    // "khoan hong" (khoan hồng) typed without marks holds "hong" (= không in teencode) but negates nothing.
+    expect(kinds('de dc huong khoan hong ban phai ket ban zalo voi kiem sat vien')).toContain('app_or_chat');
+  });
+
+  it('a payment told as done is news, not a request', () => {
+    expect(kinds('Bố ơi con chuyển 3 triệu vào tài khoản bố rồi nhé, bố xem nhận được chưa.')).not.toContain('money');
+    expect(kinds('Mẹ vừa chuyển 2 triệu tiền học cho con, con kiểm tra nhé.')).not.toContain('money');
+    // A "rồi" followed by more is "then".
+    expect(kinds('ck 5tr vao stk nay roi nhan tin cho e')).toContain('money');
+  });
+
+  it('a story and a money request, an official and a payment: combinations of weaker signals', () => {
+    const relative = 'Chi oi cho e muon tam 3tr dc ko, e bi ket tien o benh vien. Chi chuyen vao tk ban e giup e nha vi tk e dang bi loi.';
+    const officer = 'Chào anh, em là cán bộ thuế cơ sở. Anh còn nợ thuế 2tr3. Em gửi anh mã QR, anh quét nộp luôn cho nhanh.';
+    const sextortion = 'Em có clip call của anh rồi nha. Ko muốn em gửi cho vợ với cơ quan anh thì ck 15tr vào stk em gửi.';
+    for (const text of [relative, officer, sextortion]) {
+      const f = check(text);
+      expect(f.verdict).toBe('scam');
+      for (const s of f.signals) for (const q of s.quotes) expect(text).toContain(q);
+    }
+    // The same words without the pressure are ordinary family talk.
+    expect(check('Chị ơi cho em mượn 2 triệu mua phân bón, tháng sau bán chè em trả chị.').verdict).toBe('no_sign');
+    expect(check('Anh ơi bố bị ngã xe, đang ở trạm y tế xã, bác sĩ bảo không sao.').verdict).toBe('no_sign');
+  });
+
+  it('"làm tại nhà" is a job lure, "tại nhà văn hóa" a place', () => {
+    expect(kinds('Tuyển CTV làm tại nhà, thu nhập cao')).toContain('bait');
+    expect(kinds('Phiên giao dịch việc làm tại nhà văn hóa xã sáng thứ Bảy, không mất phí.')).not.toContain('bait');
+  });
+
   it('names the real hotline of the body the message pretends to be', () => {
     expect(check('EVN: dien se bi cat trong 24h').brands.map((b) => b.id)).toContain('evn');
   });
