@@ -23,6 +23,10 @@ const schema = z.object({
   in_scope_terms: z.array(pattern).min(1),
   /** The decline for an unanswerable question with no in-scope word. */
   out_of_scope_reply: z.string().min(1),
+  /** Phrases in which an in-scope word has another, non-digital sense ("mang song", "hang rao dien"). */
+  other_senses: z.array(pattern).default([]),
+  /** Words that, typed with these tone marks, are not the in-scope word they fold to ("lúa", "lửa" are not "lừa"). */
+  other_senses_marked: z.array(z.string().min(1)).default([]),
 }).strict();
 
 export type Understood =
@@ -36,12 +40,20 @@ const MAX_SMALLTALK_WORDS = 12;
 /** Words besides small-talk phrases and filler that a small-talk message may still have. */
 const MAX_OTHER_WORDS = 2;
 const BARE_CHOICE = /^\s*(?:số\s*)?(\d{1,2}|[a-dA-DđĐ])\s*[.)]?\s*$/u;
+const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+/** A message of symbols only (an emoji, a sticker's text, "..."): a wave at the bot, not a question. */
+const SYMBOLS_ONLY = /^[^\p{L}\p{N}]*[^\p{L}\p{N}\s][^\p{L}\p{N}]*$/u;
+
+/** One reading of a message: its folded words, and the same with words used in another sense blanked. */
+interface Reading { words: string[]; scope: string[] }
 
 export class ConversationRules {
   private readonly smalltalk = new Map<string, { intent: string; words: string[] }[]>();
   private readonly outOfScope = new Map<string, { intent: string; words: string[] }[]>();
   private readonly replies = new Map<string, string[]>();
   private readonly scope = new Map<string, { intent: string; words: string[] }[]>();
+  private readonly otherSenses = new Map<string, { intent: string; words: string[] }[]>();
+  private readonly otherMarked: Set<string>;
 
   constructor(private data: z.infer<typeof schema>, private lexicon: Lexicon) {
     const index = (map: Map<string, { intent: string; words: string[] }[]>, intent: string, patterns: string[]) => {
@@ -59,6 +71,8 @@ export class ConversationRules {
       this.replies.set(intent, [o.reply]);
     }
     index(this.scope, 'in_scope', data.in_scope_terms);
+    index(this.otherSenses, 'other_sense', data.other_senses);
+    this.otherMarked = new Set(data.other_senses_marked.map((w) => canonical(w).trim()));
   }
 
   /**
@@ -76,8 +90,24 @@ export class ConversationRules {
 
   /** Whether the message names something the bot covers (VNeID, scams, the campaign, ...). */
   inScope(text: string): boolean {
-    const typed = (canonical(text).match(/[\p{L}\p{M}\p{N}]+/gu) ?? []).map(fold);
-    return [typed, this.lexicon.words(text).map(fold)].some((words) => this.find(words, this.scope) !== undefined);
+    return this.readings(text).some((r) => this.find(r.scope, this.scope) !== undefined);
+  }
+
+  /**
+   * The message as typed and with teencode expanded (patterns are written in both forms). In `scope`, words that
+   * only look in scope are blanked, keeping positions: a word typed with other tone marks ("lúa" is not "lừa",
+   * "thuê" is not "thuế") and the words of a phrase where they mean something else ("mạng sống", "hàng rào điện").
+   */
+  private readings(text: string): Reading[] {
+    return [canonical(text).match(WORD) ?? [], this.lexicon.words(text)].map((accented) => {
+      const words = accented.map(fold);
+      const scope = accented.map((w, i) => (this.otherMarked.has(w) ? '' : words[i]!));
+      for (let i = 0; i < scope.length; i++) {
+        const other = this.longest(scope, i, this.otherSenses);
+        if (other) scope.fill('', i, i + other.words.length);
+      }
+      return { words, scope };
+    });
   }
 
   static load(knowledgeDir: string, lexicon: Lexicon): ConversationRules {
@@ -87,22 +117,26 @@ export class ConversationRules {
   /** Small talk, an out-of-scope request or a stray choice; undefined for anything that may be a question. */
   classify(text: string): Understood | undefined {
     if (BARE_CHOICE.test(text)) return { kind: 'hint', text: this.data.bare_choice };
+    if (SYMBOLS_ONLY.test(text)) return { kind: 'smalltalk', intent: 'call', text: this.pick('call', text) };
     // Patterns are written both as typed and expanded ("ko hieu", "khong hieu"): try both readings.
-    const typed = (canonical(text).match(/[\p{L}\p{M}\p{N}]+/gu) ?? []).map(fold);
-    const expanded = this.lexicon.words(text).map(fold);
-    for (const words of [typed, expanded]) {
-      const talk = words.length <= MAX_SMALLTALK_WORDS ? this.onlySmalltalk(words) : undefined;
+    const readings = this.readings(text);
+    for (const { words, scope } of readings) {
+      const talk = words.length <= MAX_SMALLTALK_WORDS ? this.onlySmalltalk(words, scope) : undefined;
       if (talk) return { kind: 'smalltalk', intent: talk, text: this.pick(talk, text) };
     }
-    for (const words of [typed, expanded]) {
+    // In-scope words inside the request itself ("mật khẩu wifi nhà hàng xóm") do not make it a question for the
+    // knowledge base; elsewhere in the message ("video trên TikTok nói lá này chữa ung thư"), in either reading
+    // ("nộp hs đất đai trên dvc" names the portal once "dvc" is expanded), they may.
+    let request: string | undefined;
+    let tentative = false;
+    for (const { words, scope } of readings) {
       const found = this.span(words, this.outOfScope);
       if (!found) continue;
-      // In-scope words inside the request itself ("mật khẩu wifi nhà hàng xóm") do not make it a question for the
-      // knowledge base; elsewhere in the message ("video trên TikTok nói lá này chữa ung thư") they may.
-      const rest = [...words.slice(0, found.at), ...words.slice(found.at + found.words.length)];
-      const tentative = this.find(rest, this.scope) !== undefined;
-      return { kind: 'out_of_scope', intent: found.intent, text: this.pick(found.intent, text), tentative };
+      request ??= found.intent;
+      const rest = [...scope.slice(0, found.at), ...scope.slice(found.at + found.words.length)];
+      tentative ||= this.find(rest, this.scope) !== undefined;
     }
+    if (request) return { kind: 'out_of_scope', intent: request, text: this.pick(request, text), tentative };
     return undefined;
   }
 
@@ -111,9 +145,9 @@ export class ConversationRules {
    * words ("ok để tôi thử xem") and nothing the bot covers; a message of nothing but greetings and address
    * words is a call ("ad ơi", "em chào chị ạ"). Undefined for anything else.
    */
-  private onlySmalltalk(words: string[]): string | undefined {
+  private onlySmalltalk(words: string[], scope: string[]): string | undefined {
     // "giá vàng" is a request about gold, not "vâng" (yes): anything in or out of scope is no small talk.
-    if (this.find(words, this.scope) || this.find(words, this.outOfScope)) return undefined;
+    if (this.find(scope, this.scope) || this.find(words, this.outOfScope)) return undefined;
     // Fewest words left uncovered when the message is split into patterns and filler (dynamic programming).
     const best: { left: number; intent?: string }[] = [{ left: 0 }];
     for (let i = 0; i < words.length; i++) {
