@@ -16,7 +16,6 @@
     next_visit: 'khi vào lại web chat', channel_off: 'kênh chưa bật',
   };
   let me = null;
-  let token = '';
   let timers = [];
   let current = null;
   let pollSeq = 0;
@@ -24,24 +23,10 @@
   let openConv = null;
   const chosen = [];
 
-  async function api(path, options = {}) {
-    const headers = Object.assign({}, options.headers);
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (options.body) headers['Content-Type'] = 'application/json';
-    let res;
-    try {
-      res = await fetch(path, Object.assign({}, options, { headers, credentials: 'same-origin' }));
-    } catch {
-      throw new Error('Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.');
-    }
-    const body = await res.json().catch(() => null);
-    if (!res.ok) {
-      const message = body && (typeof body.error === 'string' ? body.message : body.error && body.error.message);
-      const err = new Error(message || `Lỗi máy chủ (${res.status}).`);
-      err.status = res.status;
-      throw err;
-    }
-    return body;
+  /** The dashboard's API client (admin.js): sends the session, and an expired session goes back to the login. */
+  let apiJson = null;
+  function api(path, options = {}) {
+    return apiJson(path, options.body ? Object.assign({}, options, { headers: { 'Content-Type': 'application/json' } }) : options);
   }
 
   function el(tag, text, cls) {
@@ -105,7 +90,7 @@
 
   document.addEventListener('admin:ready', (ev) => {
     me = ev.detail.me;
-    token = ev.detail.token || '';
+    apiJson = ev.detail.apiJson;
     $('tabs').hidden = false;
     $('tab-broadcasts').hidden = me.role !== 'admin';
     if (me.role === 'admin') void fillComposer(ev.detail.meta);
