@@ -5,6 +5,7 @@ import { answerParts, composeAnswer, screens } from './compose.js';
 import type { ConversationRules } from './conversation.js';
 import type { Hit, HybridIndex } from './hybrid.js';
 import type { Chunk } from './knowledge.js';
+import type { ScopeModel } from './scope-model.js';
 import { sameQuestion } from './same-question.js';
 import { holdsAskedFacts } from './asked-fact.js';
 import { canonical, fold } from '../text/vietnamese.js';
@@ -16,6 +17,13 @@ export interface Composer {
 
 /** Answers kept for questions asked again (citizens ask the same few things); dropped whenever the knowledge changes. */
 const ANSWER_CACHE = 2000;
+/**
+ * How strongly the scope model must read a message as out of scope (log-odds) to decline it although it names an
+ * in-scope word (else it would go to staff as unknown), and to decline it although a passage matched. Chosen on
+ * the development set (`npm run eval`), never on the held-out one.
+ */
+const DECLINE_UNANSWERED_ODDS = 2;
+const DECLINE_ANSWERED_ODDS = 12;
 
 export class KnowledgeAnswerer implements Answerer {
   private readonly byArticle = new Map<string, Chunk[]>();
@@ -29,7 +37,7 @@ export class KnowledgeAnswerer implements Answerer {
     private index: HybridIndex,
     private rules: ConversationRules,
     chunks: Chunk[],
-    private opts: { minConfidence: number; composer?: Composer; log: Logger },
+    private opts: { minConfidence: number; composer?: Composer; log: Logger; scope?: ScopeModel },
   ) {
     for (const c of chunks) this.byArticle.set(c.articleId, [...(this.byArticle.get(c.articleId) ?? []), c]);
   }
@@ -55,8 +63,17 @@ export class KnowledgeAnswerer implements Answerer {
    */
   mark(question: string, on: boolean): void {
     const words = new Set(this.index.topicWords(question));
+    const was = this.marked.has(question);
     if (on && words.size) this.marked.set(question, words);
     else this.marked.delete(question);
+    // The scope model learns from the mark too, so that other wordings of the request are declined as well.
+    if (on && words.size && !was) this.opts.scope?.add(question, 'out');
+    if (!on && was) this.opts.scope?.remove(question, 'out');
+  }
+
+  /** Staff attached a question to a section (on) or took it back (off): it is in scope. */
+  learnSample(question: string, on: boolean): void {
+    this.opts.scope?.[on ? 'add' : 'remove'](question, 'in');
   }
 
   private isMarked(question: string): boolean {
@@ -81,13 +98,20 @@ export class KnowledgeAnswerer implements Answerer {
 
   private async fromHits(question: string, hits: Hit[]): Promise<AnswerResult> {
     const best = hits[0];
-    if (!best || best.confidence < this.opts.minConfidence) return this.rules.unanswerable(question);
+    const outOdds = this.opts.scope?.outOdds(question) ?? 0;
+    if (!best || best.confidence < this.opts.minConfidence) return this.unanswerable(question, outOdds);
+    if (outOdds > DECLINE_ANSWERED_ODDS) return this.rules.decline();
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
-    if (!holdsAskedFacts(this.index.words(question), parts.map((c) => this.foldedText(c)))) return this.rules.unanswerable(question);
+    if (!holdsAskedFacts(this.index.words(question), parts.map((c) => this.foldedText(c)))) return this.unanswerable(question, outOdds);
     const answer = composeAnswer(parts);
     const composed = await this.compose(question, parts);
     const [text, ...more] = composed ? screens(composed) : answer.pages;
     return { kind: 'answer', text: text!, ...(more.length ? { more } : {}), title: best.chunk.title, source: answer.source, confidence: best.confidence };
+  }
+
+  /** In scope (kept for staff) when it names something the bot covers and does not read as out of scope. */
+  private unanswerable(question: string, outOdds: number): AnswerResult {
+    return outOdds > DECLINE_UNANSWERED_ODDS ? this.rules.decline() : this.rules.unanswerable(question);
   }
 
   private foldedText(c: Chunk): string {

@@ -83,6 +83,11 @@ export class ConversationRules {
     return this.inScope(text) ? { kind: 'unknown' } : this.decline();
   }
 
+  /** Every out-of-scope pattern (examples of what the bot declines, for the scope model). */
+  declinePatterns(): string[] {
+    return Object.values(this.data.out_of_scope).flatMap((o) => o.patterns);
+  }
+
   /** The general decline: what the bot covers, and how to see the menu. */
   decline(): { kind: 'out_of_scope'; text: string } {
     return { kind: 'out_of_scope', text: this.data.out_of_scope_reply };

@@ -9,12 +9,14 @@ import { ConversationRules } from './conversation.js';
 import { HashingEmbedder, OpenAIEmbedder, type Embedder } from './embeddings.js';
 import { HybridIndex } from './hybrid.js';
 import { loadArticles } from './knowledge.js';
+import { ScopeModel } from './scope-model.js';
 
-/** Loads knowledge/ (articles, lexicon, conversation rules), opens (or rebuilds) the index in DATA_DIR, and returns the answerer. */
+/** Loads knowledge/ (articles, lexicon, conversation rules, scope examples), opens (or rebuilds) the index in DATA_DIR, and returns the answerer. */
 export async function createAnswerer(config: Config, log: Logger): Promise<{ answerer: KnowledgeAnswerer; index: HybridIndex }> {
   const { articles, chunks, hash } = loadArticles(config.knowledgeDir);
   const lexicon = Lexicon.load(config.knowledgeDir);
   const rules = ConversationRules.load(config.knowledgeDir, lexicon);
+  const scope = ScopeModel.load(config.knowledgeDir, lexicon, chunks, rules.declinePatterns());
   // The lexicon shapes the vectors too: a change to it rebuilds them.
   const contentHash = crypto.createHash('sha256').update(hash).update(fs.readFileSync(path.join(config.knowledgeDir, 'lexicon.yaml'))).digest('hex');
   const llm = config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined;
@@ -29,5 +31,5 @@ export async function createAnswerer(config: Config, log: Logger): Promise<{ ans
   });
   log.info({ articles: articles.length, chunks: chunks.length, embedder: index.embedderId, reused: index.reused, ms: Date.now() - started }, 'knowledge index ready');
   const composer = llm && config.LLM_MODEL ? new LlmComposer({ ...llm, model: config.LLM_MODEL }) : undefined;
-  return { answerer: new KnowledgeAnswerer(index, rules, chunks, { minConfidence: config.ANSWER_MIN_CONFIDENCE, composer, log }), index };
+  return { answerer: new KnowledgeAnswerer(index, rules, chunks, { minConfidence: config.ANSWER_MIN_CONFIDENCE, composer, log, scope }), index };
 }

@@ -23,7 +23,7 @@ export interface UnansweredGroup {
 }
 
 /** What an applied edit changed in this instance, so that an undo can take it back. */
-type Applied = { sample?: number; marked?: string };
+type Applied = { sample?: number; sampleText?: string; marked?: string };
 
 /** Questions looked at for grouping: the newest unresolved ones. */
 const GROUP_WINDOW = 1000;
@@ -139,7 +139,8 @@ export class StaffEdits {
         log.warn({ edit: e.id, chunk: e.chunkId }, 'sample question for a section that no longer exists');
         return {};
       }
-      return { sample: await index.addSample(chunk, e.text) };
+      answerer.learnSample(e.text, true);
+      return { sample: await index.addSample(chunk, e.text), sampleText: e.text };
     }
     if (e.kind === 'out_of_scope' && e.text) {
       answerer.mark(e.text, true);
@@ -147,6 +148,7 @@ export class StaffEdits {
     }
     const target = e.undoes === null ? undefined : this.applied.get(e.undoes);
     if (target?.sample !== undefined) index.removeSample(target.sample);
+    if (target?.sampleText) answerer.learnSample(target.sampleText, false);
     if (target?.marked) answerer.mark(target.marked, false);
     // Taken back once, even if two staff undo it at the same time.
     if (e.undoes !== null) this.applied.set(e.undoes, {});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Lexicon } from '../../../src/text/lexicon.js';
+import { ScopeModel } from '../../../src/retrieval/scope-model.js';
+
+const lexicon = Lexicon.load('knowledge');
+
+function model(): ScopeModel {
+  const m = new ScopeModel(lexicon);
+  for (const t of ['làm căn cước điện tử ở đâu', 'bị lừa chuyển tiền thì báo ai', 'đăng ký tài khoản định danh mức 2', 'nộp hồ sơ trên dịch vụ công']) m.add(t, 'in');
+  for (const t of ['lúa bị vàng lá phun thuốc gì', 'bò bỏ ăn chữa thế nào', 'giá lúa hôm nay bao nhiêu', 'lợn bị sốt cho uống thuốc gì']) m.add(t, 'out');
+  return m;
+}
+
+describe('ScopeModel', () => {
+  it('reads a message like the out-of-scope examples as out, one like the knowledge base as in, and an unknown one as neither', () => {
+    const m = model();
+    expect(m.outOdds('lua nha toi bi vang la')).toBeGreaterThan(0);
+    expect(m.outOdds('con bò nhà em bị sốt')).toBeGreaterThan(0);
+    expect(m.outOdds('căn cước điện tử làm ở đâu')).toBeLessThan(0);
+    expect(m.outOdds('xyz qwerty')).toBe(0);
+  });
+
+  it('tells words apart by their tone marks when typed with them ("lúa" is rice, "lừa" a scam)', () => {
+    const m = model();
+    expect(m.outOdds('lừa')).toBeLessThan(m.outOdds('lúa'));
+  });
+
+  it('learns from a staff mark and forgets it when the mark is taken back', () => {
+    const m = model();
+    const before = m.outOdds('xem bói tuổi');
+    m.add('xem bói tuổi con gì', 'out');
+    expect(m.outOdds('xem bói tuổi')).toBeGreaterThan(before);
+    m.remove('xem bói tuổi con gì', 'out');
+    expect(m.outOdds('xem bói tuổi')).toBeCloseTo(before, 6);
+  });
+});
