@@ -24,6 +24,8 @@ const ANSWER_CACHE = 2000;
  */
 const DECLINE_UNANSWERED_ODDS = 2;
 const DECLINE_ANSWERED_ODDS = 12;
+/** ... and how strongly it must read as in scope (log-odds below minus this) to overrule a decline pattern. */
+const KEEP_IN_SCOPE_ODDS = 15;
 
 export class KnowledgeAnswerer implements Answerer {
   private readonly byArticle = new Map<string, Chunk[]>();
@@ -87,7 +89,9 @@ export class KnowledgeAnswerer implements Answerer {
     const understood = this.rules.classify(question);
     // An out-of-scope pattern in a message that also names something the bot covers ("video trên TikTok nói ăn lá
     // này chữa ung thư") is only a fallback: the knowledge base answers if it can.
-    const tentative = understood?.kind === 'out_of_scope' && understood.tentative;
+    // So is one the scope model reads as clearly about what the bot covers ("mua đất" in "người gọi mời mua đất,
+    // biết cả tên tôi, chắc thông tin bị bán rồi").
+    const tentative = understood?.kind === 'out_of_scope' && (understood.tentative || this.outOdds(question) < -KEEP_IN_SCOPE_ODDS);
     if (understood && !tentative) return { result: { kind: understood.kind, text: understood.text }, hits: [] };
     if (this.isMarked(question)) return { result: this.rules.decline(), hits: [] };
     const hits = await this.index.search(question, 5);
@@ -98,7 +102,7 @@ export class KnowledgeAnswerer implements Answerer {
 
   private async fromHits(question: string, hits: Hit[]): Promise<AnswerResult> {
     const best = hits[0];
-    const outOdds = this.opts.scope?.outOdds(question) ?? 0;
+    const outOdds = this.outOdds(question);
     if (!best || best.confidence < this.opts.minConfidence) return this.unanswerable(question, outOdds);
     if (outOdds > DECLINE_ANSWERED_ODDS) return this.rules.decline();
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
@@ -109,9 +113,17 @@ export class KnowledgeAnswerer implements Answerer {
     return { kind: 'answer', text: text!, ...(more.length ? { more } : {}), title: best.chunk.title, source: answer.source, confidence: best.confidence };
   }
 
-  /** In scope (kept for staff) when it names something the bot covers and does not read as out of scope. */
+  private outOdds(question: string): number {
+    return this.opts.scope?.outOdds(question) ?? 0;
+  }
+
+  /**
+   * In scope (kept for staff) when it names something the bot covers and does not read as out of scope, or reads
+   * as clearly in scope although it names nothing from the list.
+   */
   private unanswerable(question: string, outOdds: number): AnswerResult {
-    return outOdds > DECLINE_UNANSWERED_ODDS ? this.rules.decline() : this.rules.unanswerable(question);
+    if (outOdds > DECLINE_UNANSWERED_ODDS) return this.rules.decline();
+    return outOdds < -KEEP_IN_SCOPE_ODDS ? { kind: 'unknown' } : this.rules.unanswerable(question);
   }
 
   private foldedText(c: Chunk): string {

@@ -36,8 +36,15 @@ const ABBREVIATIONS = new Map<string, string>(Object.entries({
 
 /** NFC + lower case + Vietnamese "ð"/"Ð" fixes; idempotent. */
 export function canonical(text: string): string {
-  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ');
+  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ').replace(I_SPELLING, (_, c: string, i: string) => c + Y_OF[i]!);
 }
+
+/**
+ * Both spellings are correct and both are typed: "kĩ năng"/"kỹ năng", "lí do"/"lý do", "quí"/"quý". Read as "y".
+ * Only with a tone mark: unmarked "mi", "ti" (eyelid, TV) are other words.
+ */
+const I_SPELLING = /(?<![\p{L}\p{M}])(h|k|l|m|s|t|v|qu)([ìíỉĩị])(?![\p{L}\p{M}])/gu;
+const Y_OF: Record<string, string> = { 'ì': 'ỳ', 'í': 'ý', 'ỉ': 'ỷ', 'ĩ': 'ỹ', 'ị': 'ỵ' };
 
 /**
  * Remembers a function of short strings (syllables, words): Unicode normalisation is the costly part of
