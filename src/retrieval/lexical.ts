@@ -64,6 +64,15 @@ function pairWeight(a: number, b: number): number {
 /** A word that names the topic: content (not filler or context), not a question word; numbers count ("mức 2"). */
 const isTopic = (w: QueryWord) => w.role === 'content' && !isStopword(w) && (w.folded.length >= 2 || /\d/.test(w.folded));
 
+/**
+ * A word with Telex keystrokes left in, folded ("maays" for "mấy", "chuyeenr" for "chuyển", "ddc" for "đc"): the
+ * doubled letters and the trailing tone key removed. Unchanged if there are none.
+ */
+export function fromTelex(folded: string): string {
+  // No Vietnamese syllable ends in s, f, r, x or j: there they are tone keys.
+  return folded.replace(/aa|ee|oo|dd/g, (m) => m[0]!).replace(/(?<=[aou])w/g, '').replace(/(?<=[a-z]{2})[sfrxj]$/, '');
+}
+
 /** BM25 over syllable and bigram terms, with typo correction of unknown syllables (edit distance 1). */
 export class LexicalIndex {
   private postings = new Map<string, { docs: number[]; tfs: number[] }>();
@@ -137,6 +146,8 @@ export class LexicalIndex {
     // Short words and stopwords are too ambiguous to correct; a typo rarely changes the first letter.
     // Short words are corrected only when they cannot be a syllable at all ("dug" for "dụng").
     if (this.postings.has(`f:${word}`) || word.length < 3 || (word.length < 4 && isSyllable(word)) || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
+    const telex = fromTelex(word);
+    if (telex !== word && this.postings.has(`f:${telex}`)) return telex;
     const candidates = new Set<string>();
     for (const c of this.deletes.get(word) ?? []) candidates.add(c);
     for (const d of deletions(word)) {

@@ -9,6 +9,12 @@ describe('Vietnamese normalisation', () => {
     expect(analyse(nfd)).toEqual(analyse(nfc));
   });
 
+  it('reads the two spellings "kĩ/kỹ", "lí/lý", "quí/quý" alike, but leaves "mi", "ti" and a lone "í" alone', () => {
+    expect(analyse('học kĩ năng, lí do, quí')).toEqual(analyse('học kỹ năng, lý do, quý'));
+    expect(fold('mi mắt ti vi')).toBe('mi mat ti vi');
+    expect(analyse('ý kiến').accented).not.toEqual(analyse('í kiến').accented);
+  });
+
   it('ignores old versus new tone placement', () => {
     expect(toneKey('hoà')).toBe(toneKey('hòa'));
     expect(toneKey('thuý')).toBe(toneKey('thúy'));

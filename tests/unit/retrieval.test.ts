@@ -8,6 +8,7 @@ import { KnowledgeAnswerer, LlmComposer } from '../../src/retrieval/answerer.js'
 import { HashingEmbedder } from '../../src/retrieval/embeddings.js';
 import { HybridIndex } from '../../src/retrieval/hybrid.js';
 import { loadArticles, type Chunk } from '../../src/retrieval/knowledge.js';
+import { fromTelex } from '../../src/retrieval/lexical.js';
 import { ConversationRules } from '../../src/retrieval/conversation.js';
 import { Lexicon } from '../../src/text/lexicon.js';
 import { tempDir } from '../helpers/app.js';
@@ -42,6 +43,13 @@ describe('retrieval over the shipped knowledge base', () => {
 
   it('corrects a one-letter typo', async () => {
     expect(await topArticle('bao cao phong trao thi dua gui so noi vu truoc ngayy nao')).toBe('lai-chau-bao-cao-hang-nam');
+  });
+
+  it('reads words with Telex keys left in ("chuyeenr ddooir" for "chuyển đổi")', async () => {
+    expect(await topArticle('bao cao phong trao thi dua chuyeenr ddooir so gui so noi vu truoc ngay nao')).toBe('lai-chau-bao-cao-hang-nam');
+    expect(fromTelex('maays')).toBe('may');
+    expect(fromTelex('nguowif')).toBe('nguoi');
+    expect(fromTelex('khong')).toBe('khong');
   });
 
   it('declines questions outside its scope instead of answering from an unrelated passage', async () => {
