@@ -23,7 +23,7 @@ const ANSWER_CACHE = 2000;
  * the development set (`npm run eval`), never on the held-out one.
  */
 const DECLINE_UNANSWERED_ODDS = 2;
-const DECLINE_ANSWERED_ODDS = 12;
+const DECLINE_ANSWERED_ODDS = 8;
 /** ... and how strongly it must read as in scope (log-odds below minus this) to overrule a decline pattern. */
 const KEEP_IN_SCOPE_ODDS = 15;
 

@@ -172,7 +172,10 @@ export class HybridIndex {
     const best = hits.slice(0, k);
     // Only the best few are judged: the answer is the first, and at most two more can join it.
     for (const h of best.slice(0, 3)) this.judge(h, q, qv, topP);
-    return best;
+    // The judged few are ordered by how well each covers the question as well as by the search score: a passage that
+    // shares the question's specific words ("mức 2", "nhận biết") beats one that only shares its question words.
+    const judged = best.slice(0, 3).sort((a, b) => b.confidence + b.score - (a.confidence + a.score));
+    return [...judged, ...best.slice(3)];
   }
 
   /**
