@@ -24,8 +24,10 @@ const ANSWER_CACHE = 2000;
  */
 const DECLINE_UNANSWERED_ODDS = 2;
 const DECLINE_ANSWERED_ODDS = 8;
-/** ... and how strongly it must read as in scope (log-odds below minus this) to overrule a decline pattern. */
+/** How strongly it must read as in scope (log-odds below minus this) to overrule a decline pattern. */
 const KEEP_IN_SCOPE_ODDS = 15;
+/** A passage matched this confidently is answered whatever the scope model says ("trẻ con chơi game bao lâu"). */
+const SURE = 0.9;
 
 export class KnowledgeAnswerer implements Answerer {
   private readonly byArticle = new Map<string, Chunk[]>();
@@ -104,7 +106,7 @@ export class KnowledgeAnswerer implements Answerer {
     const best = hits[0];
     const outOdds = this.outOdds(question);
     if (!best || best.confidence < this.opts.minConfidence) return this.unanswerable(question, outOdds);
-    if (outOdds > DECLINE_ANSWERED_ODDS) return this.rules.decline();
+    if (outOdds > DECLINE_ANSWERED_ODDS && best.confidence < SURE) return this.rules.decline();
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
     if (!holdsAskedFacts(this.index.words(question), parts.map((c) => this.foldedText(c)))) return this.unanswerable(question, outOdds);
     const answer = composeAnswer(parts);
