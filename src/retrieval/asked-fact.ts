@@ -9,8 +9,8 @@ import { fold } from '../text/vietnamese.js';
 interface FactKind {
   /** Cues in the question (folded, space-separated words). */
   asks: RegExp;
-  /** What a passage holding the fact contains (folded). */
-  holds: RegExp;
+  /** What a passage holding the fact contains (folded); a function of the cue's match when it depends on it. */
+  holds: RegExp | ((asked: RegExpExecArray) => RegExp);
 }
 
 const DIGITS = /\d/;
@@ -21,9 +21,11 @@ const KINDS: FactKind[] = [
     holds: /\d[\d.,]*\s*(d|dong|nghin|ngan|trieu|ty|k|tr|vnd|%)(\b|\s|$)|\b(mien phi|khong mat (tien|phi|cuoc)|khong thu phi|khong phai tra|tinh cuoc|tinh phi)\b/,
   },
   {
-    asks: /\b(bao nhieu|may) (nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|phan tram|giai doan|tieu chi|chi tieu|muc)\b|\bty le\b.*\bbao nhieu\b/,
-    holds: DIGITS,
+    // A count of something: the number must count that thing ("64 đối tượng", "38 xã, phường"), not any number.
+    asks: /\b(?:bao nhieu|may) (nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|giai doan|tieu chi|chi tieu|muc)\b/,
+    holds: (m) => new RegExp(`\\d[\\d.,]*%?\\s+(?:(?:nghin|ngan|tram|chuc|trieu|ty|van|nguoi)\\s+)?${m[1]}\\b`),
   },
+  { asks: /\b(?:bao nhieu|may) phan tram\b|\bty le\b.*\bbao nhieu\b/, holds: DIGITS },
   {
     // Asking for a number, not a message that mentions one ("sđt lạ gửi link", "đổi số điện thoại").
     asks: /\b(xin|cho xin|tim) (so dien thoai|sdt|so)\b|\b(so dien thoai|sdt|so tong dai|hotline|duong day nong|tong dai)\b.*\b(la gi|la bao nhieu|bao nhieu|la so nao|o dau)\b|\b(goi|bao|nhan|lien he) (vao |den |toi )?so nao\b/,
@@ -36,6 +38,10 @@ const KINDS: FactKind[] = [
 /** Whether the passages (folded) hold every kind of fact the question asks for (true when it asks for none in particular). */
 export function holdsAskedFacts(questionWords: string[], foldedPassages: string[]): boolean {
   const q = questionWords.map(fold).join(' ');
-  const asked = KINDS.filter((k) => k.asks.test(q));
-  return asked.every((k) => foldedPassages.some((p) => k.holds.test(p)));
+  return KINDS.every((k) => {
+    const m = k.asks.exec(q);
+    if (!m) return true;
+    const holds = typeof k.holds === 'function' ? k.holds(m) : k.holds;
+    return foldedPassages.some((p) => holds.test(p));
+  });
 }

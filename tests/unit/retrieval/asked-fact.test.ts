@@ -30,6 +30,13 @@ describe('holdsAskedFacts', () => {
     expect(holds('lớp học ở xã Bản Bo tháng này học thứ mấy', 'Lớp học ở nhà văn hóa.')).toBe(false);
   });
 
+  it('wants the number to count the thing asked about, not any number in the passage', () => {
+    expect(holds('Lai Châu có bao nhiêu sản phẩm OCOP', 'Năm 2025 nhiều sản phẩm của tỉnh đã lên sàn.')).toBe(false);
+    expect(holds('Lai Châu có bao nhiêu sản phẩm OCOP', 'Tỉnh có 120 sản phẩm OCOP.')).toBe(true);
+    expect(holds('đường dây bị phá có bao nhiêu người bị lừa', 'Bắt 64 đối tượng, khoảng 8.000 người bị hại.')).toBe(true);
+    expect(holds('bn % dân dùng dịch vụ công', 'Mục tiêu 80% dân số dùng dịch vụ công trực tuyến.')).toBe(true);
+  });
+
   it('asks a street address only of "địa chỉ ... ở đâu", not of "địa chỉ mới là xã gì"', () => {
     expect(holds('Sở Khoa học và Công nghệ ở địa chỉ nào', 'Sở tham mưu cho tỉnh.')).toBe(false);
     expect(holds('nay địa chỉ mới của tôi là xã gì', 'Xã Kan Hồ nay thuộc xã Mường Tè.')).toBe(true);
