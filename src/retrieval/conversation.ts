@@ -43,6 +43,18 @@ const BARE_CHOICE = /^\s*(?:số\s*)?(\d{1,2}|[a-dA-DđĐ])\s*[.)]?\s*$/u;
 const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 /** A message of symbols only (an emoji, a sticker's text, "..."): a wave at the bot, not a question. */
 const SYMBOLS_ONLY = /^[^\p{L}\p{N}]*[^\p{L}\p{N}\s][^\p{L}\p{N}]*$/u;
+/** Text faces that contain letters or digits (":D", ":v", "xD", ":3", "<3", "^_^"), as whole tokens. */
+const EMOTICON = /(?<=^|\s)(?:[:;=][-']?[DdPpOoVv3)(\]\[|/\\*]+|[xX]D+|\^[_.-]?\^+|<3+|[Tt]_[Tt]|-_-)(?=\s|$)/gu;
+/** Laughter of any length, with or without tone marks: one syllable repeated ("hahaha", "hìhì", "kkkkk"). */
+const LAUGHTER = /^(ha|he|hi|hj|ho|ka|ke|ki|k)\1+h?$/;
+/** A letter held down ("okkkk", "aloooo", "byeeee"): no Vietnamese word has one letter three times in a row. */
+const HELD_LETTER = /(\p{L})\1{2,}/gu;
+/** What a message of symbols only means, by the first symbol found (anything else is a call). */
+const SYMBOL_INTENTS: [RegExp, string][] = [
+  [/[😂🤣😆😄😁😅😹]|[=:;][-']?[)D]{2,}|[:;=][-']?[Dv]\b|[xX][dD]/u, 'laugh'],
+  [/[🙏❤💕💖💗🥰😍🌹💐]|<3/u, 'thanks'],
+  [/[👍👌✅🆗]/u, 'ack'],
+];
 
 /** One reading of a message: its folded words, and the same with words used in another sense blanked. */
 interface Reading { words: string[]; scope: string[] }
@@ -122,9 +134,10 @@ export class ConversationRules {
   /** Small talk, an out-of-scope request or a stray choice; undefined for anything that may be a question. */
   classify(text: string): Understood | undefined {
     if (BARE_CHOICE.test(text)) return { kind: 'hint', text: this.data.bare_choice };
-    if (SYMBOLS_ONLY.test(text)) return { kind: 'smalltalk', intent: 'call', text: this.pick('call', text) };
+    const bare = text.replace(EMOTICON, ' ');
+    if (SYMBOLS_ONLY.test(bare) || (!bare.trim() && text.trim())) return this.symbols(text);
     // Patterns are written both as typed and expanded ("ko hieu", "khong hieu"): try both readings.
-    const readings = this.readings(text);
+    const readings = this.readings(bare.replace(/\p{L}+/gu, (w) => (LAUGHTER.test(fold(w)) ? 'haha' : w)).replace(HELD_LETTER, '$1'));
     for (const { words, scope } of readings) {
       const talk = words.length <= MAX_SMALLTALK_WORDS ? this.onlySmalltalk(words, scope) : undefined;
       if (talk) return { kind: 'smalltalk', intent: talk, text: this.pick(talk, text) };
@@ -143,6 +156,13 @@ export class ConversationRules {
     }
     if (request) return { kind: 'out_of_scope', intent: request, text: this.pick(request, text), tentative };
     return undefined;
+  }
+
+  /** A message of emoji and text faces only: laughter, thanks, an ok, or else a wave at the bot. */
+  private symbols(text: string): Understood {
+    const found = SYMBOL_INTENTS.find(([re]) => re.test(text))?.[1];
+    const intent = found && this.replies.has(found) ? found : 'call';
+    return { kind: 'smalltalk', intent, text: this.pick(intent, text) };
   }
 
   /**

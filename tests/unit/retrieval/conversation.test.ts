@@ -72,6 +72,33 @@ describe('the shipped conversation rules', () => {
     ]) expect(rules.classify(q), q).toMatchObject({ kind: 'out_of_scope' });
   });
 
+  it('reads emoji and text faces by what they mean: laughter, thanks, an ok, or a wave', () => {
+    const intent = (q: string) => { const u = rules.classify(q); return u?.kind === 'smalltalk' ? u.intent : u?.kind; };
+    for (const q of [':D', '=)))', 'xD', ':v', '😂😂', '🤣']) expect(intent(q), q).toBe('laugh');
+    for (const q of ['🙏', '❤️', '<3']) expect(intent(q), q).toBe('thanks');
+    for (const q of ['👍', '👍👍👍', '👌']) expect(intent(q), q).toBe('ack');
+    for (const q of ['...', '?', '😶']) expect(intent(q), q).toBe('call');
+    // A face next to words does not count as a word: "hay quá :D" is praise, "vneid :(" is still a question.
+    expect(intent('hay quá :D')).toBe('praise');
+    expect(rules.classify('vneid không vào được :(')).toBeUndefined();
+  });
+
+  it('reads laughter of any length and letters held down as the word they stretch', () => {
+    const intent = (q: string) => { const u = rules.classify(q); return u?.kind === 'smalltalk' ? u.intent : u?.kind; };
+    for (const q of ['hahahahaha', 'hìhìhì', 'kkkkkkk', 'hjhjhj', 'kakaka']) expect(intent(q), q).toBe('laugh');
+    expect(intent('okkkkk')).toBe('ack');
+    expect(intent('alooooo')).toBe('call');
+    expect(intent('thanksss bot')).toBe('thanks');
+    // Words that only start like laughter ("khi", "khu", "kho") are left alone.
+    for (const q of ['khi nào', 'khu vực nào', 'kho bạc ở đâu']) expect(rules.classify(q), q).toBeUndefined();
+  });
+
+  it('keeps real questions that share words with small talk out of it', () => {
+    for (const q of ['y tế', 'thu hồi đất', 'mở tk', 'kiểm tra sổ đỏ', 'ok giờ làm sao đăng ký VNeID', 'gõ nhầm số tài khoản chuyển tiền rồi']) {
+      expect(rules.classify(q)?.kind, q).not.toBe('smalltalk');
+    }
+  });
+
   it('leave questions about using digital services safely to the knowledge base', () => {
     for (const q of [
       'làm sao để tài khoản zalo không bị hack',
