@@ -7,6 +7,7 @@
  *    ("hoà" and "hòa" both -> "hoaf"), so tone placement never matters;
  *  - folded: all marks removed and đ -> d ("hòa" -> "hoa"), for input typed without marks.
  */
+import { Memo } from '../core/memo.js';
 
 // Combining tone marks; telex-style letters keep the accented token readable in debugging.
 const TONES: Record<string, string> = { '\u0300': 'f', '\u0301': 's', '\u0303': 'x', '\u0309': 'r', '\u0323': 'j' };
@@ -48,19 +49,11 @@ const Y_OF: Record<string, string> = { 'ì': 'ỳ', 'í': 'ý', 'ỉ': 'ỷ', '�
 
 /**
  * Remembers a function of short strings (syllables, words): Unicode normalisation is the costly part of
- * reading a message, and the vocabulary people use is small. Bounded: cleared when full.
+ * reading a message, and the vocabulary people use is small. Bounded: the oldest go first.
  */
 function memo(f: (s: string) => string, limit = 50_000): (s: string) => string {
-  const seen = new Map<string, string>();
-  return (s) => {
-    let v = seen.get(s);
-    if (v === undefined) {
-      if (s.length > 40) return f(s);
-      if (seen.size >= limit) seen.clear();
-      seen.set(s, (v = f(s)));
-    }
-    return v;
-  };
+  const seen = new Memo<string>(limit);
+  return (s) => (s.length > 40 ? f(s) : seen.get(s, () => f(s)));
 }
 
 /** Removes every mark: "Đổi mới" -> "doi moi". */
