@@ -21,9 +21,10 @@ const KINDS: FactKind[] = [
     holds: /\d[\d.,]*\s*(d|dong|nghin|ngan|trieu|ty|k|tr|vnd|%)(\b|\s|$)|\b(mien phi|khong mat (tien|phi|cuoc)|khong thu phi|khong phai tra|tinh cuoc|tinh phi)\b/,
   },
   {
-    // A count of something: the number must count that thing ("64 đối tượng", "38 xã, phường"), not any number.
+    // A count of something: the number, in digits or words, must count that thing ("64 đối tượng", "38 xã, phường",
+    // "hai giai đoạn"), not any number.
     asks: /\b(?:bao nhieu|may) (nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|giai doan|tieu chi|chi tieu|muc)\b/,
-    holds: (m) => new RegExp(`\\d[\\d.,]*%?\\s+(?:(?:nghin|ngan|tram|chuc|trieu|ty|van|nguoi)\\s+)?${m[1]}\\b`),
+    holds: (m) => new RegExp(`(?:\\d[\\d.,]*%?|\\b(?:hai|ba|bon|nam|sau|bay|tam|chin|muoi))\\s+(?:(?:nghin|ngan|tram|chuc|trieu|ty|van|nguoi)\\s+)?${m[1]}\\b`),
   },
   { asks: /\b(?:bao nhieu|may) phan tram\b|\bty le\b.*\bbao nhieu\b/, holds: DIGITS },
   {

@@ -35,6 +35,7 @@ describe('holdsAskedFacts', () => {
     expect(holds('Lai Châu có bao nhiêu sản phẩm OCOP', 'Tỉnh có 120 sản phẩm OCOP.')).toBe(true);
     expect(holds('đường dây bị phá có bao nhiêu người bị lừa', 'Bắt 64 đối tượng, khoảng 8.000 người bị hại.')).toBe(true);
     expect(holds('bn % dân dùng dịch vụ công', 'Mục tiêu 80% dân số dùng dịch vụ công trực tuyến.')).toBe(true);
+    expect(holds('phong trào chia mấy giai đoạn', 'Phong trào chia làm hai giai đoạn.')).toBe(true);
   });
 
   it('asks a street address only of "địa chỉ ... ở đâu", not of "địa chỉ mới là xã gì"', () => {

@@ -72,6 +72,12 @@ describe('the shipped conversation rules', () => {
     ]) expect(rules.classify(q), q).toMatchObject({ kind: 'out_of_scope' });
   });
 
+  it('leaves questions about digital life to the knowledge base although they share words with a decline', () => {
+    // "bao xa" is "bảo xã" here, not "how far"; installing an APK is phone safety whatever it promises.
+    expect(rules.classify('nha toi o Nam Manh, nguoi ta bao xa doi ten roi, gio xa toi ten la gi')?.kind).toBeUndefined();
+    expect(rules.classify('Bạn gửi cho file đuôi apk bảo cài vào để xem phim miễn phí. Cài được không')).toMatchObject({ kind: 'out_of_scope', tentative: true });
+  });
+
   it('reads emoji and text faces by what they mean: laughter, thanks, an ok, or a wave', () => {
     const intent = (q: string) => { const u = rules.classify(q); return u?.kind === 'smalltalk' ? u.intent : u?.kind; };
     for (const q of [':D', '=)))', 'xD', ':v', '😂😂', '🤣']) expect(intent(q), q).toBe('laugh');
