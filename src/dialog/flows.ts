@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Button, Reply } from '../core/messages.js';
-import { Memo } from '../core/memo.js';
+import { Memo, TEXTS_KEPT } from '../core/memo.js';
 import type { Dialog } from '../core/ports.js';
 import { ContentError as FlowError, parseYamlFile } from '../content/yaml-file.js';
 import { matchKey } from '../text/vietnamese.js';
@@ -35,7 +35,7 @@ export class Flows implements Dialog {
   private byTrigger = new Map<string, FlowNode>();
   private textsByKey = new Map<string, string>();
   /** Every text typed is looked up as a trigger; the same texts come back often. */
-  private keys = new Memo<string>(2000);
+  private keys = new Memo<string>(TEXTS_KEPT);
 
   static load(dir: string, requiredTexts: readonly string[] = []): Flows {
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];

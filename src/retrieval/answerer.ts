@@ -9,6 +9,7 @@ import type { ScopeModel } from './scope-model.js';
 import { sameQuestion } from './same-question.js';
 import { holdsAskedFacts } from './asked-fact.js';
 import { canonical, fold } from '../text/vietnamese.js';
+import { TEXTS_KEPT } from '../core/memo.js';
 
 /** Composes an answer from retrieved passages only; any failure falls back to the extractive answer. */
 export interface Composer {
@@ -16,7 +17,7 @@ export interface Composer {
 }
 
 /** Answers kept for questions asked again (citizens ask the same few things); dropped whenever the knowledge changes. */
-const ANSWER_CACHE = 2000;
+const ANSWER_CACHE = TEXTS_KEPT;
 /**
  * How strongly the scope model must read a message as out of scope (log-odds) to decline it although it names an
  * in-scope word (else it would go to staff as unknown), and to decline it although a passage matched. Chosen on

@@ -1,6 +1,6 @@
 import type { ChannelName, InboundImage, Reply } from '../core/messages.js';
 import { ImageTooLarge } from '../core/images.js';
-import { Memo } from '../core/memo.js';
+import { Memo, TEXTS_KEPT } from '../core/memo.js';
 import type { Activity, ConversationState, Dialog, Recorder, Turn } from '../core/ports.js';
 import { detectScam } from './detector.js';
 import { readCheckRequest } from './intent.js';
@@ -45,7 +45,7 @@ export class ScamActivity implements Activity {
   readonly actions = ['scam.start'] as const;
 
   /** Whether a text asks for a check is read on every text a person types, and the same texts come back. */
-  private readonly requests = new Memo<ReturnType<typeof readCheckRequest>>(2000);
+  private readonly requests = new Memo<ReturnType<typeof readCheckRequest>>(TEXTS_KEPT);
 
   constructor(private d: ScamDeps) {}
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ContentError, readYamlFile } from '../content/yaml-file.js';
-import { Memo } from '../core/memo.js';
+import { Memo, TEXTS_KEPT } from '../core/memo.js';
 import { canonical, fold, isSyllable, toneKey } from './vietnamese.js';
 
 /**
@@ -57,8 +57,6 @@ export interface Analysed {
 const RAW_WORD = /\d+(?:[.,]\d+)?%|[\p{L}\p{M}\p{N}]+/gu;
 const CLAUSE_END = /[.!?;,\n:]+/;
 const isUnmarked = (w: string) => fold(w) === w.replace(/đ/g, 'd');
-/** Texts whose reading is kept: as many as the answer cache holds (ANSWER_CACHE), so repeated questions are read once. */
-const CACHE_SIZE = 2000;
 
 export class Lexicon {
   private readonly expand = new Map<string, string[]>();
@@ -137,8 +135,8 @@ export class Lexicon {
   }
 
   // One message is read several times per turn (scope rules, search, vectors), and the same texts come back.
-  private readonly wordsCache = new Memo<string[]>(CACHE_SIZE);
-  private readonly readCache = new Memo<Reading>(CACHE_SIZE);
+  private readonly wordsCache = new Memo<string[]>(TEXTS_KEPT);
+  private readonly readCache = new Memo<Reading>(TEXTS_KEPT);
 
   private readUncached(text: string): Reading {
     const clauses = canonical(text).split(CLAUSE_END).map((c) => this.words(c)).filter((c) => c.length);
