@@ -1,13 +1,13 @@
 /**
- * A bounded memo of a pure function's results by string key; the oldest entry goes first when full. Citizens send
- * the same few texts over and over, and each is read several times per turn.
- */
-/**
  * How many distinct texts a memo of messages keeps: a busy day's distinct questions (answers, readings, trigger and
  * scam-request lookups), a few megabytes at most.
  */
 export const TEXTS_KEPT = 5000;
 
+/**
+ * A bounded memo of a pure function's results by string key; the oldest entry goes first when full. Citizens send
+ * the same few texts over and over, and each is read several times per turn.
+ */
 export class Memo<T> {
   private readonly entries = new Map<string, T>();
 
@@ -21,6 +21,10 @@ export class Memo<T> {
       this.entries.set(key, v);
     }
     return v as T;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 
   clear(): void {

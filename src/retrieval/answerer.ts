@@ -9,7 +9,7 @@ import type { ScopeModel } from './scope-model.js';
 import { sameQuestion } from './same-question.js';
 import { holdsAskedFacts } from './asked-fact.js';
 import { canonical, fold } from '../text/vietnamese.js';
-import { TEXTS_KEPT } from '../core/memo.js';
+import { Memo, TEXTS_KEPT } from '../core/memo.js';
 
 /** Composes an answer from retrieved passages only; any failure falls back to the extractive answer. */
 export interface Composer {
@@ -32,7 +32,7 @@ const SURE = 0.9;
 
 export class KnowledgeAnswerer implements Answerer {
   private readonly byArticle = new Map<string, Chunk[]>();
-  private readonly recent = new Map<string, AnswerResult>();
+  private readonly recent = new Memo<Promise<AnswerResult>>(ANSWER_CACHE);
   /** Topic words of the questions staff marked out of scope, by the marked question. */
   private readonly marked = new Map<string, Set<string>>();
   /** Passages folded, for the asked-fact check. */
@@ -49,12 +49,13 @@ export class KnowledgeAnswerer implements Answerer {
 
   async answer(question: string): Promise<AnswerResult> {
     const key = canonical(question).trim();
-    const known = this.recent.get(key);
-    if (known) return known;
-    const { result } = await this.explain(question);
-    if (this.recent.size >= ANSWER_CACHE) this.recent.delete(this.recent.keys().next().value!);
-    this.recent.set(key, result);
-    return result;
+    try {
+      // The answer being worked out is kept too: the same question asked twice at once is answered once.
+      return await this.recent.get(key, () => this.explain(question).then((e) => e.result));
+    } catch (err) {
+      this.recent.delete(key);
+      throw err;
+    }
   }
 
   /** The knowledge changed (a sample question added by staff): answers given so far may differ now. */

@@ -56,19 +56,22 @@ const SYMBOL_INTENTS: [RegExp, string][] = [
   [/[👍👌✅🆗]/u, 'ack'],
 ];
 
+/** Patterns (folded words) by their first word, each with the intent it stands for. */
+type PatternIndex = Map<string, { intent: string; words: string[] }[]>;
+
 /** One reading of a message: its folded words, and the same with words used in another sense blanked. */
 interface Reading { words: string[]; scope: string[] }
 
 export class ConversationRules {
-  private readonly smalltalk = new Map<string, { intent: string; words: string[] }[]>();
-  private readonly outOfScope = new Map<string, { intent: string; words: string[] }[]>();
+  private readonly smalltalk: PatternIndex = new Map();
+  private readonly outOfScope: PatternIndex = new Map();
   private readonly replies = new Map<string, string[]>();
-  private readonly scope = new Map<string, { intent: string; words: string[] }[]>();
-  private readonly otherSenses = new Map<string, { intent: string; words: string[] }[]>();
+  private readonly scope: PatternIndex = new Map();
+  private readonly otherSenses: PatternIndex = new Map();
   private readonly otherMarked: Set<string>;
 
   constructor(private data: z.infer<typeof schema>, private lexicon: Lexicon) {
-    const index = (map: Map<string, { intent: string; words: string[] }[]>, intent: string, patterns: string[]) => {
+    const index = (map: PatternIndex, intent: string, patterns: string[]) => {
       for (const p of patterns) {
         const words = p.split(' ');
         map.set(words[0]!, [...(map.get(words[0]!) ?? []), { intent, words }]);
@@ -192,12 +195,12 @@ export class ConversationRules {
     return words.length && end.left === 0 ? 'call' : undefined;
   }
 
-  private find(words: string[], map: Map<string, { intent: string; words: string[] }[]>): string | undefined {
+  private find(words: string[], map: PatternIndex): string | undefined {
     return this.span(words, map)?.intent;
   }
 
   /** The first pattern found (the longest one starting there), with where it starts. */
-  private span(words: string[], map: Map<string, { intent: string; words: string[] }[]>) {
+  private span(words: string[], map: PatternIndex) {
     for (let i = 0; i < words.length; i++) {
       const match = this.longest(words, i, map);
       if (match) return { ...match, at: i };
@@ -205,7 +208,7 @@ export class ConversationRules {
     return undefined;
   }
 
-  private longest(words: string[], at: number, map: Map<string, { intent: string; words: string[] }[]>) {
+  private longest(words: string[], at: number, map: PatternIndex) {
     let best: { intent: string; words: string[] } | undefined;
     for (const p of map.get(words[at]!) ?? []) {
       if ((!best || p.words.length > best.words.length) && p.words.every((w, j) => words[at + j] === w)) best = p;

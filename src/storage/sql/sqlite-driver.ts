@@ -10,6 +10,8 @@ export class SqliteDriver implements SqlDriver {
   private db: Database.Database;
   /** Prepared statements by SQL text: preparing costs more than running (the SQL strings are a small fixed set). */
   private statements = new Map<string, Database.Statement>();
+  /** Writes asked for since the last commit (see run). */
+  private pending: { sql: string; params: unknown[]; resolve: (changes: number) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(file: string, clock: () => number = Date.now) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -46,8 +48,6 @@ export class SqliteDriver implements SqlDriver {
     this.flush();
     return this.db.transaction(() => statements.map(([sql, params]) => this.statement(sql).run(...params).changes)).immediate();
   }
-
-  private pending: { sql: string; params: unknown[]; resolve: (changes: number) => void; reject: (err: unknown) => void }[] = [];
 
   private flush(): void {
     const writes = this.pending;
