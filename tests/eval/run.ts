@@ -25,7 +25,9 @@ interface Question { q: string; expect: string | string[] | null; section?: stri
 interface Outcome { kind: string; articles: string[]; headings: string[]; confidence: number; features?: ConfidenceFeatures }
 
 const dir = path.dirname(new URL(import.meta.url).pathname);
-const read = (d: string) => fs.readdirSync(d).filter((f) => /^questions-.*\.yaml$/.test(f)).sort()
+/** `-- --only <text>`: only the question files whose name contains it (a new set's untuned score, alone). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] ?? '' : '';
+const read = (d: string) => fs.readdirSync(d).filter((f) => /^questions-.*\.yaml$/.test(f) && f.includes(only)).sort()
   .flatMap((f) => (parse(fs.readFileSync(path.join(d, f), 'utf8')) as Omit<Question, 'file'>[]).map((q) => ({ ...q, file: f })));
 const sets: [name: string, questions: Question[]][] = [['development', read(dir)], ...(process.argv.includes('--dev-only') ? [] : [['held-out', read(path.join(dir, 'heldout'))] as [string, Question[]]])];
 const expected = (q: Question): string[] => (Array.isArray(q.expect) ? q.expect : typeof q.expect === 'string' ? [q.expect] : []);
