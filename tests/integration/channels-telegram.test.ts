@@ -150,7 +150,18 @@ describe('Telegram channel (long polling)', () => {
     fake.pushUpdate(tgTextUpdate('/start', 777));
     await waitFor(() => fake.sent.length >= 1, 'polled reply');
     expect(fake.sent[0]!.text).toContain('Xin chào');
-    expect(fake.calls('deleteWebhook')).toHaveLength(1);
+    expect(fake.calls('deleteWebhook').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('retries deleteWebhook when Telegram fails it, then polls', async () => {
+    fake.fail('deleteWebhook', { status: 500, json: { ok: false, error_code: 500, description: 'Internal Server Error' } }, 2);
+    bot = await startBot({ TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_API_ROOT: fake.url }, { channels: { telegramPollTimeoutSec: 1 } });
+    fake.pushUpdate(tgTextUpdate('/start', 778));
+    await waitFor(() => fake.sent.length >= 1, 'polled reply');
+    const deletes = fake.calls('deleteWebhook');
+    expect(deletes.length).toBeGreaterThanOrEqual(3);
+    // Polling began only after the webhook was gone.
+    expect(fake.calls('getUpdates')[0]!.at).toBeGreaterThanOrEqual(deletes[2]!.at);
   });
 });
 

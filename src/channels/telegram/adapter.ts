@@ -135,10 +135,7 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
     const signal = this.polling.signal;
     let offset = 0;
     let failures = 0;
-    // Telegram refuses getUpdates while a webhook is set.
-    await this.api('deleteWebhook', { drop_pending_updates: false }, signal).catch((e: unknown) => {
-      if (!signal.aborted) this.o.log.warn({ channel: 'telegram', err: describe(classifyTelegram(e)) }, 'deleteWebhook failed; polling anyway');
-    });
+    await this.dropWebhook(c, signal);
     while (!signal.aborted) {
       try {
         offset = await this.pollOnce(c, offset);
@@ -147,6 +144,8 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
         if (signal.aborted) return;
         const err = e instanceof StoreError ? undefined : classifyTelegram(e);
         if (err && (err.code === 401 || err.code === 404)) return this.o.log.error({ channel: 'telegram', code: err.code }, 'bot token rejected; long polling stopped');
+        // 409: a webhook was set meanwhile (another deployment); polling resumes only once it is gone.
+        if (err?.code === 409) await this.dropWebhook(c, signal);
         // Not confirmed to Telegram on a store failure: the same updates come again; those stored are dropped as duplicates.
         const delay = c.retryDelay(++failures, err);
         this.o.log.warn({ channel: 'telegram', err: describe(e instanceof StoreError ? e.cause : err), delayMs: delay },
@@ -154,6 +153,13 @@ export class TelegramAdapter implements PlatformAdapter<TgUpdate, TgPart> {
         await sleep(delay, signal).catch(() => undefined);
       }
     }
+  }
+
+  /** Telegram refuses getUpdates while a webhook is set. Retried like any call: a reset connection must not leave it set. */
+  private async dropWebhook(c: AdapterContext<TgUpdate>, signal: AbortSignal): Promise<void> {
+    await c.call('deleteWebhook', (s) => this.api('deleteWebhook', { drop_pending_updates: false }, AbortSignal.any([s, signal]))).catch((e: unknown) => {
+      if (!signal.aborted) this.o.log.warn({ channel: 'telegram', err: describe(e) }, 'deleteWebhook failed; polling anyway');
+    });
   }
 
   /** One long poll; returns the next offset. Each update is stored before the offset moves past it. */
