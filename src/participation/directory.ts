@@ -101,6 +101,12 @@ export class Directory {
     return this.units.find((u) => unitNameKey(u.name) === key);
   }
 
+  /** Every place name the province's units go by: today's, the old ones (and their other spellings), the old districts. */
+  placeNames(): string[] {
+    const former = this.units.flatMap((u) => u.formerly.flatMap((f) => [f.name, ...f.also, f.district.replace(/^(huyện|thành phố) /i, '')]));
+    return [...new Set(['Lai Châu', ...this.units.map((u) => u.name), ...former])];
+  }
+
   areaByKey(key: string): Area | undefined {
     return this.areas.find((a) => a.key === key);
   }

@@ -5,6 +5,7 @@ import type { Lexicon } from '../text/lexicon.js';
 import { fold, toneKey } from '../text/vietnamese.js';
 import type { Chunk } from './knowledge.js';
 import { isStopword } from './stopwords.js';
+import { Directory } from '../participation/directory.js';
 
 /**
  * Whether a message is about what the bot covers at all, learned from examples: the knowledge base's sample
@@ -17,11 +18,16 @@ export class ScopeModel {
   private readonly totals = { in: 0, out: 0 };
   private readonly vocabulary = new Set<string>();
 
-  constructor(private readonly lexicon: Lexicon) {}
+  /** Place names (folded words) the features leave out: where someone lives says nothing about what they ask. */
+  private readonly places: string[][];
+
+  constructor(private readonly lexicon: Lexicon, placeNames: string[] = []) {
+    this.places = placeNames.map((p) => this.lexicon.words(p).map((w) => fold(w))).filter((p) => p.length >= 2);
+  }
 
   /** In scope: every section's heading and sample questions; out: the examples file and the decline patterns. */
   static load(knowledgeDir: string, lexicon: Lexicon, chunks: Chunk[], declinePatterns: string[]): ScopeModel {
-    const model = new ScopeModel(lexicon);
+    const model = new ScopeModel(lexicon, Directory.load(knowledgeDir).placeNames());
     for (const c of chunks) for (const t of [c.heading, ...c.samples]) model.add(t, 'in');
     const examples = readYamlFile(path.join(knowledgeDir, 'out-of-scope-examples.yaml'), z.array(z.string().trim().min(1)).min(1));
     for (const t of [...examples, ...declinePatterns]) model.add(t, 'out');
@@ -58,7 +64,8 @@ export class ScopeModel {
 
   /** Topic words (folded, and as marked when typed with tone marks: "lúa" is not "lừa") and neighbouring pairs. */
   private features(text: string): Set<string> {
-    const words = this.lexicon.words(text).map((w) => ({ folded: fold(w), accented: toneKey(w) })).filter((w) => !isStopword(w));
+    const all = this.lexicon.words(text).map((w) => ({ folded: fold(w), accented: toneKey(w) }));
+    const words = this.withoutPlaces(all).filter((w) => !isStopword(w));
     const out = new Set<string>();
     words.forEach((w, i) => {
       out.add(w.folded);
@@ -66,6 +73,16 @@ export class ScopeModel {
       if (i > 0) out.add(`${words[i - 1]!.folded}_${w.folded}`);
     });
     return out;
+  }
+
+  private withoutPlaces<W extends { folded: string }>(words: W[]): W[] {
+    const kept: W[] = [];
+    for (let i = 0; i < words.length; i++) {
+      const place = this.places.find((p) => p.every((w, j) => words[i + j]?.folded === w));
+      if (place) i += place.length - 1;
+      else kept.push(words[i]!);
+    }
+    return kept;
   }
 }
 

@@ -33,4 +33,17 @@ describe('ScopeModel', () => {
     m.remove('xem bói tuổi con gì', 'out');
     expect(m.outOdds('xem bói tuổi')).toBeCloseTo(before, 6);
   });
+
+  it('leaves place names out: where someone lives says nothing about what they ask', () => {
+    const m = new ScopeModel(lexicon, ['Sìn Hồ', 'Tam Đường']);
+    for (const t of ['xã Sìn Hồ làm căn cước điện tử ở đâu', 'Tam Đường nộp hồ sơ dịch vụ công', 'Sìn Hồ đăng ký định danh']) m.add(t, 'in');
+    for (const t of ['mai có mưa không', 'trời rét quá', 'mưa to sạt đường']) m.add(t, 'out');
+    expect(m.outOdds('mai Sìn Hồ có mưa không')).toBeCloseTo(m.outOdds('mai có mưa không'), 6);
+    expect(m.outOdds('mai sin ho co mua ko')).toBeGreaterThan(0);
+    // Without the list, the place pulls the weather towards the knowledge base.
+    const unaware = new ScopeModel(lexicon);
+    for (const t of ['xã Sìn Hồ làm căn cước điện tử ở đâu', 'Tam Đường nộp hồ sơ dịch vụ công', 'Sìn Hồ đăng ký định danh']) unaware.add(t, 'in');
+    for (const t of ['mai có mưa không', 'trời rét quá', 'mưa to sạt đường']) unaware.add(t, 'out');
+    expect(unaware.outOdds('mai Sìn Hồ có mưa không')).toBeLessThan(m.outOdds('mai Sìn Hồ có mưa không'));
+  });
 });
