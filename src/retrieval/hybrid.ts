@@ -5,6 +5,7 @@ import type { Analysed, Lexicon } from '../text/lexicon.js';
 import type { Chunk } from './knowledge.js';
 import { LexicalIndex, type QueryTerms } from './lexical.js';
 import type { Embedder } from './embeddings.js';
+import { PlaceMentions } from './place-mentions.js';
 import { confidence, type ConfidenceFeatures } from './confidence.js';
 
 export interface Hit {
@@ -26,9 +27,10 @@ const DENSE_K = 20;
 /**
  * How the signals mix (chosen by cross-validation on the sample questions, hiding a fifth of them at a time):
  * the samples together (profile) count most, then the passage's own text; a single sample keeps some weight so that
- * one staff add answers its question at once; words count more than vectors, whose local model knows little Vietnamese.
+ * one staff add answers its question at once; a rare place the question names (an old commune) adds as much as the
+ * best lexical match; words count more than vectors, whose local model knows little Vietnamese.
  */
-const MIX = { passage: 0.5, sample: 0.2, profile: 0.6, lexical: 0.7, dense: 0.3 };
+const MIX = { passage: 0.5, sample: 0.2, profile: 0.6, place: 1, lexical: 0.7, dense: 0.3 };
 
 const passageText = (c: Chunk) => `${c.title}. ${c.heading}. ${c.text}`;
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -67,6 +69,7 @@ export class HybridIndex {
   private readonly sampleVector = new Map<number, number>();
   private readonly retired = new Set<number>();
   private lastQuery?: { question: string; terms: QueryTerms };
+  private places = new PlaceMentions([], []);
 
   private constructor(
     private readonly chunks: Chunk[],
@@ -85,12 +88,14 @@ export class HybridIndex {
     return this.embedder.id;
   }
 
-  static async open(chunks: Chunk[], knowledgeHash: string, embedder: Embedder, lexicon: Lexicon, dir?: string): Promise<HybridIndex> {
+  /** `placeNames`: the province's units, whose passages a question naming one of them should find (see PlaceMentions). */
+  static async open(chunks: Chunk[], knowledgeHash: string, embedder: Embedder, lexicon: Lexicon, dir?: string, placeNames: string[] = []): Promise<HybridIndex> {
     const texts = [...chunks.map(passageText), ...chunks.flatMap((c) => c.samples)];
     const hash = `${FORMAT}:${embedder.id}:${knowledgeHash}`;
     const stored = dir ? readVectors(dir, hash, texts.length) : undefined;
     const vectors = stored?.index ?? new hnswlib.HierarchicalNSW('cosine', 1);
     const index = new HybridIndex(chunks, lexicon, embedder, vectors, Boolean(stored));
+    index.places = new PlaceMentions(placeNames, chunks);
     const embedded = stored?.embedded ?? (await embedAll(embedder, texts));
     if (!stored) index.vectors = buildVectors(embedded, dir, hash);
     chunks.forEach((c, i) => {
@@ -186,6 +191,7 @@ export class HybridIndex {
     const topF = Math.max(1e-9, ...prof.values());
     const lex = new Map<number, number>();
     for (const c of new Set([...pass.keys(), ...samp.keys()])) lex.set(c, MIX.passage * ((pass.get(c) ?? 0) / topP) + MIX.sample * ((samp.get(c) ?? 0) / topS) + MIX.profile * ((prof.get(c) ?? 0) / topF));
+    for (const c of this.places.in(question)) lex.set(c, (lex.get(c) ?? 0) + MIX.place);
     const top = Math.max(1e-9, ...lex.values());
     const hits: Hit[] = [...new Set([...lex.keys(), ...dense.keys()])].map((c) => ({
       doc: c, chunk: this.chunks[c]!, confidence: 0, score: MIX.lexical * ((lex.get(c) ?? 0) / top) + MIX.dense * (dense.get(c) ?? 0),

@@ -5,7 +5,6 @@ import type { Lexicon } from '../text/lexicon.js';
 import { fold, toneKey } from '../text/vietnamese.js';
 import type { Chunk } from './knowledge.js';
 import { isStopword } from './stopwords.js';
-import { Directory } from '../participation/directory.js';
 
 /**
  * Whether a message is about what the bot covers at all, learned from examples: the knowledge base's sample
@@ -26,8 +25,8 @@ export class ScopeModel {
   }
 
   /** In scope: every section's heading and sample questions; out: the examples file and the decline patterns. */
-  static load(knowledgeDir: string, lexicon: Lexicon, chunks: Chunk[], declinePatterns: string[]): ScopeModel {
-    const model = new ScopeModel(lexicon, Directory.load(knowledgeDir).placeNames());
+  static load(knowledgeDir: string, lexicon: Lexicon, chunks: Chunk[], declinePatterns: string[], placeNames: string[] = []): ScopeModel {
+    const model = new ScopeModel(lexicon, placeNames);
     for (const c of chunks) for (const t of [c.heading, ...c.samples]) model.add(t, 'in');
     const examples = readYamlFile(path.join(knowledgeDir, 'out-of-scope-examples.yaml'), z.array(z.string().trim().min(1)).min(1));
     for (const t of [...examples, ...declinePatterns]) model.add(t, 'out');
