@@ -24,4 +24,12 @@ describe('PlaceMentions', () => {
     expect(places.in('ở Lai Châu làm VNeID ở đâu').size).toBe(0);
     expect(places.in('xã Bum').size).toBe(0);
   });
+
+  it('tells an address list (five places or more) from a passage that names a place in passing', () => {
+    const list = chunk('Các xã cũ', 'Xã Pa Vệ Sử, xã Tà Hừa, xã Ka Lăng, xã Mường Kim, xã Nậm Tăm cũ nay thuộc các xã mới.');
+    const p = new PlaceMentions(['Pa Vệ Sử', 'Tà Hừa', 'Ka Lăng', 'Mường Kim', 'Nậm Tăm'], [list, chunks[1]!]);
+    expect(p.isList(0)).toBe(true);
+    expect(p.isList(1)).toBe(false);
+  });
 });
+
