@@ -191,9 +191,7 @@ export class HybridIndex {
     const topF = Math.max(1e-9, ...prof.values());
     const lex = new Map<number, number>();
     for (const c of new Set([...pass.keys(), ...samp.keys()])) lex.set(c, MIX.passage * ((pass.get(c) ?? 0) / topP) + MIX.sample * ((samp.get(c) ?? 0) / topS) + MIX.profile * ((prof.get(c) ?? 0) / topF));
-    // Only between address lists: the search already found the question to be about one.
-    const bestLex = [...lex].reduce((a, b) => (b[1] > a[1] ? b : a), [-1, -1])[0];
-    if (this.places.isList(bestLex)) for (const c of this.places.in(question)) lex.set(c, (lex.get(c) ?? 0) + MIX.place);
+    this.places.boost(question, lex, MIX.place);
     const top = Math.max(1e-9, ...lex.values());
     const hits: Hit[] = [...new Set([...lex.keys(), ...dense.keys()])].map((c) => ({
       doc: c, chunk: this.chunks[c]!, confidence: 0, score: MIX.lexical * ((lex.get(c) ?? 0) / top) + MIX.dense * (dense.get(c) ?? 0),

@@ -35,6 +35,12 @@ export class PlaceMentions {
     return this.lists.has(chunk);
   }
 
+  /** Adds `bonus` to the passages naming a place the question names, when the best of `scores` is an address list. */
+  boost(question: string, scores: Map<number, number>, bonus: number): void {
+    const best = [...scores].reduce((a, b) => (b[1] > a[1] ? b : a), [-1, -1])[0];
+    if (this.isList(best)) for (const c of this.in(question)) scores.set(c, (scores.get(c) ?? 0) + bonus);
+  }
+
   /** Passage indexes naming a rare place that the question names. */
   in(question: string): Set<number> {
     const q = words(question);
