@@ -28,12 +28,13 @@ const KINDS: FactKind[] = [
   },
   { asks: /\b(?:bao nhieu|may) phan tram\b|\bty le\b.*\bbao nhieu\b/, holds: DIGITS },
   {
-    // Asking for a number, not a message that mentions one ("sđt lạ gửi link", "đổi số điện thoại").
-    asks: /\b(xin|cho xin|tim) (so dien thoai|sdt|so)\b|\b(so dien thoai|sdt|so tong dai|hotline|duong day nong|tong dai)\b.*\b(la gi|la bao nhieu|bao nhieu|la so nao|o dau)\b|\b(goi|bao|nhan|lien he) (vao |den |toi )?so nao\b/,
+    // Asking for a number, not a message that mentions one ("sđt lạ gửi link", "đổi số điện thoại"); the cue within a
+    // few words of the number, not anywhere after it ("đăng ký nhầm bằng số điện thoại của tôi… Mã đó là gì").
+    asks: /\b(xin|cho xin|tim) (so dien thoai|sdt|so)\b|\b(so dien thoai|sdt|so tong dai|hotline|duong day nong|tong dai)(?: \S+){0,4} (la gi|la bao nhieu|bao nhieu|la so nao|o dau)\b|\b(goi|bao|nhan|lien he) (vao |den |toi )?so nao\b/,
     holds: /\d{3,}/,
   },
   { asks: /\b(ngay nao|thu may|may gio|hom nao|ngay may|lich hoc|lich tap huan|lich hop|lich thi)\b/, holds: DIGITS },
-  { asks: /\b(dia chi|tru so)\b.*\bo dau\b|\bo dia chi nao\b/, holds: /\b(dia chi|so nha|duong|pho|tru so)\b/ },
+  { asks: /\b(dia chi|tru so)(?: \S+){0,4} o dau\b|\bo dia chi nao\b/, holds: /\b(dia chi|so nha|duong|pho|tru so)\b/ },
 ];
 
 /** Whether the passages (folded) hold every kind of fact the question asks for (true when it asks for none in particular). */
