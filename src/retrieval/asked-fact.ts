@@ -22,8 +22,9 @@ const KINDS: FactKind[] = [
   },
   {
     // A count of something: the number, in digits or words, must count that thing ("64 đối tượng", "38 xã, phường",
-    // "hai giai đoạn"), not any number.
-    asks: /\b(?:bao nhieu|may) (nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|giai doan|tieu chi|chi tieu|muc)\b/,
+    // "hai giai đoạn"), not any number. "mấy" also means "a few" ("giữ mấy tài khoản của hội", "phát wifi cho mấy
+    // bạn"): it asks only after a verb of counting ("có mấy xã", "chia mấy giai đoạn").
+    asks: /\b(?:bao nhieu|(?:co|gom|chia|chia lam|chia thanh|duoc|la) may) (nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|giai doan|tieu chi|chi tieu|muc)\b/,
     holds: (m) => new RegExp(`(?:\\d[\\d.,]*%?|\\b(?:hai|ba|bon|nam|sau|bay|tam|chin|muoi))\\s+(?:(?:nghin|ngan|tram|chuc|trieu|ty|van|nguoi)\\s+)?${m[1]}\\b`),
   },
   { asks: /\b(?:bao nhieu|may) phan tram\b|\bty le\b.*\bbao nhieu\b/, holds: DIGITS },

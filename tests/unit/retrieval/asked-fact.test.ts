@@ -38,6 +38,9 @@ describe('holdsAskedFacts', () => {
     expect(holds('đường dây bị phá có bao nhiêu người bị lừa', 'Bắt 64 đối tượng, khoảng 8.000 người bị hại.')).toBe(true);
     expect(holds('bn % dân dùng dịch vụ công', 'Mục tiêu 80% dân số dùng dịch vụ công trực tuyến.')).toBe(true);
     expect(holds('phong trào chia mấy giai đoạn', 'Phong trào chia làm hai giai đoạn.')).toBe(true);
+    expect(holds('tỉnh có mấy xã', 'Tỉnh có nhiều xã vùng cao.')).toBe(false);
+    // "mấy" as "a few" asks for no count.
+    expect(holds('tôi phải giữ mấy tài khoản của hội, đặt mật khẩu thế nào cho mạnh', 'Dùng cụm từ dài, dễ nhớ.')).toBe(true);
   });
 
   it('asks a street address only of "địa chỉ ... ở đâu", not of "địa chỉ mới là xã gì"', () => {
