@@ -24,7 +24,7 @@ const ANSWER_CACHE = TEXTS_KEPT;
  * the development set (`npm run eval`), never on the held-out one.
  */
 const DECLINE_UNANSWERED_ODDS = 2;
-const DECLINE_ANSWERED_ODDS = 4;
+const DECLINE_ANSWERED_ODDS = 3;
 /** How strongly it must read as in scope (log-odds below minus this) to overrule a decline pattern. */
 const KEEP_IN_SCOPE_ODDS = 15;
 /** A passage matched this confidently is answered whatever the scope model says ("trẻ con chơi game bao lâu"). */
