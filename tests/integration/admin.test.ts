@@ -20,8 +20,7 @@ let side: Store;
 // Pseudonyms are base64url, so one may start with '-'; k1 always does (exports defuse it like any
 // text that a spreadsheet could read as a formula), the others never, so no test depends on chance.
 const pseudonym = (first: string) => first + crypto.randomBytes(16).toString('base64url').slice(0, 21);
-const keys = [pseudonym('-'), pseudonym('a'), pseudonym('B'), pseudonym('c')];
-const [k1, k2, k3, k4] = keys as [string, string, string, string];
+const [k1, k2, k3, k4] = [pseudonym('-'), pseudonym('a'), pseudonym('B'), pseudonym('c')];
 
 /** Vietnamese wall-clock time -> instant (UTC+7). */
 const vn = (s: string) => new Date(`${s}+07:00`);
