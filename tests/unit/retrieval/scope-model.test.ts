@@ -25,6 +25,14 @@ describe('ScopeModel', () => {
     expect(m.outOdds('lừa')).toBeLessThan(m.outOdds('lúa'));
   });
 
+  it('reads past chat filler and address words: a short question is mostly them', () => {
+    const m = model();
+    // People who ask about the weather write "ad ơi" too: that must not make "ad" a sign of the weather.
+    for (const t of ['mai có mưa không ad ơi', 'trời rét không ad', 'ad ơi giá vàng hôm nay']) m.add(t, 'out');
+    expect(m.outOdds('căn cước điện tử làm ở đâu vậy ad ạ')).toBeCloseTo(m.outOdds('căn cước điện tử làm ở đâu'), 6);
+    expect(m.outOdds('căn cước điện tử làm ở đâu vậy ad ạ')).toBeLessThan(0);
+  });
+
   it('learns from a staff mark and forgets it when the mark is taken back', () => {
     const m = model();
     const before = m.outOdds('xem bói tuổi');
