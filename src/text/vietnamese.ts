@@ -37,8 +37,11 @@ const ABBREVIATIONS = new Map<string, string>(Object.entries({
 
 /** NFC + lower case + Vietnamese "ð"/"Ð" fixes; idempotent. */
 export function canonical(text: string): string {
-  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ').replace(I_SPELLING, (_, c: string, i: string) => c + Y_OF[i]!);
+  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ').replace(HELD_TONED_VOWEL, '$1').replace(I_SPELLING, (_, c: string, i: string) => c + Y_OF[i]!);
 }
+
+/** A vowel with a tone mark typed twice or more ("gìì", "nhéé"): no Vietnamese word has one, so it is a held key. */
+const HELD_TONED_VOWEL = /([àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1+/gu;
 
 /**
  * Both spellings are correct and both are typed: "kĩ năng"/"kỹ năng", "lí do"/"lý do", "quí"/"quý". Read as "y".

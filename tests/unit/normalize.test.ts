@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse, fold, matchKey, toneKey } from '../../src/text/vietnamese.js';
+import { analyse, canonical, fold, matchKey, toneKey } from '../../src/text/vietnamese.js';
 
 describe('Vietnamese normalisation', () => {
   it('treats NFC and NFD input alike', () => {
@@ -13,6 +13,12 @@ describe('Vietnamese normalisation', () => {
     expect(analyse('học kĩ năng, lí do, quí')).toEqual(analyse('học kỹ năng, lý do, quý'));
     expect(fold('mi mắt ti vi')).toBe('mi mat ti vi');
     expect(analyse('ý kiến').accented).not.toEqual(analyse('í kiến').accented);
+  });
+
+  it('reads a toned vowel held down ("gìì", "nhéé") as typed once; a doubled bare vowel may be Telex and stays', () => {
+    expect(canonical('có những gìì')).toBe('có những gì');
+    expect(canonical('Được nhéééé')).toBe('được nhé');
+    expect(canonical('xoong')).toBe('xoong');
   });
 
   it('ignores old versus new tone placement', () => {
