@@ -86,8 +86,9 @@ function report(name: string, qs: Question[], outs: Outcome[]): void {
   const order = [...groups.keys()].sort((a, b) => (a === 'on topic (all)' ? -1 : b === 'on topic (all)' ? 1 : a.localeCompare(b)));
   const kinds = new Map<string, Map<string, number>>();
   qs.forEach((q, i) => {
-    if (isTopic(q)) return;
-    const k = q.expect === null ? 'off topic' : String(q.expect);
+    // On topic: what the refused ones got instead (counts only), to tell low confidence from scope declines.
+    if (isTopic(q) && outs[i]!.kind === 'answer') return;
+    const k = isTopic(q) ? 'on topic (all)' : q.expect === null ? 'off topic' : String(q.expect);
     const m = kinds.get(k) ?? new Map<string, number>();
     m.set(outs[i]!.kind, (m.get(outs[i]!.kind) ?? 0) + 1);
     kinds.set(k, m);
@@ -95,7 +96,7 @@ function report(name: string, qs: Question[], outs: Outcome[]): void {
   for (const k of order) {
     const g = groups.get(k)!;
     const topic = !['smalltalk', 'unknown', 'off topic'].includes(k);
-    const got = kinds.get(k) ? `   got: ${[...kinds.get(k)!].map(([kind, n]) => `${kind} ${n}`).join(', ')}` : '';
+    const got = kinds.get(k) ? `   ${topic ? 'refused as' : 'got'}: ${[...kinds.get(k)!].map(([kind, n]) => `${kind} ${n}`).join(', ')}` : '';
     console.log(`${k.padEnd(17)} ${String(g.n).padStart(3)}  ${pct(g.ok, g.n).padStart(6)}  ${topic ? pct(g.refused, g.n).padStart(7) : '      -'}  ${topic ? pct(g.ranked, g.n).padStart(12) : '           -'}   ${g.sectionN ? `${pct(g.section, g.sectionN)} of ${g.sectionN}` : '-'}${got}`);
   }
 }
