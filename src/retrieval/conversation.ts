@@ -103,11 +103,6 @@ export class ConversationRules {
     return Object.values(this.data.out_of_scope).flatMap((o) => o.patterns);
   }
 
-  /** Every in-scope term (short examples of what the bot covers, for the scope model). */
-  inScopeTerms(): string[] {
-    return this.data.in_scope_terms;
-  }
-
   /** The general decline: what the bot covers, and how to see the menu. */
   decline(): { kind: 'out_of_scope'; text: string } {
     return { kind: 'out_of_scope', text: this.data.out_of_scope_reply };

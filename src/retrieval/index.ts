@@ -18,7 +18,7 @@ export async function createAnswerer(config: Config, log: Logger): Promise<{ ans
   const lexicon = Lexicon.load(config.knowledgeDir);
   const rules = ConversationRules.load(config.knowledgeDir, lexicon);
   const places = Directory.load(config.knowledgeDir).placeNames();
-  const scope = ScopeModel.load(config.knowledgeDir, lexicon, chunks, { inScope: rules.inScopeTerms(), decline: rules.declinePatterns() }, places);
+  const scope = ScopeModel.load(config.knowledgeDir, lexicon, chunks, rules.declinePatterns(), places);
   // The lexicon shapes the vectors too: a change to it rebuilds them.
   const contentHash = crypto.createHash('sha256').update(hash).update(fs.readFileSync(path.join(config.knowledgeDir, 'lexicon.yaml'))).digest('hex');
   const llm = config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeoutMs: config.LLM_TIMEOUT_MS } : undefined;

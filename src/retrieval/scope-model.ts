@@ -35,17 +35,12 @@ export class ScopeModel {
     this.places = placeNames.map((p) => this.lexicon.words(p).map((w) => fold(w))).filter((p) => p.length >= 2);
   }
 
-  /**
-   * In scope: every section's heading and sample questions, and the in-scope terms; out: the examples file and the
-   * decline patterns. The terms are short, like the patterns on the other side: without them the model learned that a
-   * short message leans out ("otp là gì" read as out of scope before its one word spoke).
-   */
-  static load(knowledgeDir: string, lexicon: Lexicon, chunks: Chunk[], patterns: { inScope: string[]; decline: string[] }, placeNames: string[] = []): ScopeModel {
+  /** In scope: every section's heading and sample questions; out: the examples file and the decline patterns. */
+  static load(knowledgeDir: string, lexicon: Lexicon, chunks: Chunk[], declinePatterns: string[], placeNames: string[] = []): ScopeModel {
     const model = new ScopeModel(lexicon, placeNames);
     for (const c of chunks) for (const t of [c.heading, ...c.samples]) model.add(t, 'in');
-    for (const t of patterns.inScope) model.add(t, 'in');
     const examples = readYamlFile(path.join(knowledgeDir, 'out-of-scope-examples.yaml'), z.array(z.string().trim().min(1)).min(1));
-    for (const t of [...examples, ...patterns.decline]) model.add(t, 'out');
+    for (const t of [...examples, ...declinePatterns]) model.add(t, 'out');
     model.outOdds(''); // fit now (about 0.3 s), not on the first citizen's question
     return model;
   }
