@@ -41,6 +41,18 @@ describe('retrieval over the shipped knowledge base', () => {
     expect(await topArticle('lm tk vneid muc 2 o dau v')).toBe(expected);
   });
 
+  it("answers the examples the bot itself suggests (flows/main.yaml, 'ask') from the right article", async () => {
+    const flow = fs.readFileSync('flows/main.yaml', 'utf8');
+    const examples = [...flow.slice(flow.indexOf('  ask:')).matchAll(/• (.+)/g)].slice(0, 3).map((m) => m[1]!.trim());
+    const right: Record<string, string[]> = {
+      'Nghị quyết 57 là gì?': ['nq57-tong-quan'],
+      'Làm sao đăng ký VNeID mức 2?': ['kns-vneid-muc-2'],
+      'Làm sao nhận biết cuộc gọi lừa đảo?': ['kns-lua-dao-gia-danh', 'kns-nhan-biet-lua-dao'],
+    };
+    expect(examples.sort()).toEqual(Object.keys(right).sort());
+    for (const q of examples) expect(right[q], q).toContain(await topArticle(q));
+  });
+
   it('corrects a one-letter typo', async () => {
     expect(await topArticle('bao cao phong trao thi dua gui so noi vu truoc ngayy nao')).toBe('lai-chau-bao-cao-hang-nam');
   });
