@@ -53,6 +53,12 @@ describe('retrieval over the shipped knowledge base', () => {
     for (const q of examples) expect(right[q], q).toContain(await topArticle(q));
   });
 
+  it('answers the questions issue 8 found answered from the wrong place', async () => {
+    expect(await topArticle('bi lua mat tien roi thi lam j bay gio')).toBe('kns-bi-lua-dao-phai-lam-gi');
+    expect(await topArticle('mục tiêu đến năm 2030 của phong trào thi đua tỉnh Lai Châu là gì')).toBe('lai-chau-muc-dich-yeu-cau');
+    expect(await topArticle('Bình dân học vụ số là gì?')).toBe('bdhvs-nguon-goc-y-nghia');
+  });
+
   it('corrects a one-letter typo', async () => {
     expect(await topArticle('bao cao phong trao thi dua gui so noi vu truoc ngayy nao')).toBe('lai-chau-bao-cao-hang-nam');
   });
