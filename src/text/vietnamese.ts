@@ -37,11 +37,15 @@ const ABBREVIATIONS = new Map<string, string>(Object.entries({
 
 /** NFC + lower case + Vietnamese "ð"/"Ð" fixes; idempotent. */
 export function canonical(text: string): string {
-  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ').replace(HELD_TONED_VOWEL, '$1').replace(I_SPELLING, (_, c: string, i: string) => c + Y_OF[i]!);
+  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ').replace(HELD_KEY, (_, vowel: string | undefined, consonant: string | undefined) => (vowel ?? consonant)!).replace(I_SPELLING, (_, c: string, i: string) => c + Y_OF[i]!);
 }
 
-/** A vowel with a tone mark typed twice or more ("gìì", "nhéé"): no Vietnamese word has one, so it is a held key. */
-const HELD_TONED_VOWEL = /([àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1+/gu;
+/**
+ * A key held down: a vowel with a tone mark typed twice or more ("gìì", "nhéé"), or a consonant doubled at the end of
+ * a word typed with marks ("hìnhh", "tínn", "họcc"). No Vietnamese word has either. Unmarked words are left alone:
+ * "app", "acc", "cntt" are words too, and a bare doubled vowel may be Telex ("aa" for "â").
+ */
+const HELD_KEY = /([àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1+|(?<=[^\s\p{ASCII}]\p{L}*)([bcdghklmnpqrtvx])\2+(?![\p{L}\p{M}\d])/gu;
 
 /**
  * Both spellings are correct and both are typed: "kĩ năng"/"kỹ năng", "lí do"/"lý do", "quí"/"quý". Read as "y".

@@ -15,10 +15,12 @@ describe('Vietnamese normalisation', () => {
     expect(analyse('ý kiến').accented).not.toEqual(analyse('í kiến').accented);
   });
 
-  it('reads a toned vowel held down ("gìì", "nhéé") as typed once; a doubled bare vowel may be Telex and stays', () => {
+  it('reads a key held down ("gìì", "nhéé", "hìnhh") as typed once; unmarked words ("app", "cntt") and bare doubled vowels (Telex) stay', () => {
     expect(canonical('có những gìì')).toBe('có những gì');
     expect(canonical('Được nhéééé')).toBe('được nhé');
     expect(canonical('xoong')).toBe('xoong');
+    expect(canonical('màn hìnhh, uy tínn, họcc gì')).toBe('màn hình, uy tín, học gì');
+    expect(canonical('cài app, acc fb, cntt, bb')).toBe('cài app, acc fb, cntt, bb');
   });
 
   it('ignores old versus new tone placement', () => {
