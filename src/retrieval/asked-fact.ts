@@ -14,6 +14,8 @@ interface FactKind {
 }
 
 const DIGITS = /\d/;
+/** What a count question counts (folded). */
+const COUNTED = 'nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|giai doan|tieu chi|chi tieu|muc';
 const KINDS: FactKind[] = [
   {
     asks: /\b(bao nhieu tien|mat bao nhieu|ton bao nhieu|gia bao nhieu|bao nhieu mot phut|(le )?phi (la )?bao nhieu|muc phi|thuong bao nhieu|phat bao nhieu|muc phat|bao nhieu dong)\b/,
@@ -23,9 +25,10 @@ const KINDS: FactKind[] = [
   {
     // A count of something: the number, in digits or words, must count that thing ("64 đối tượng", "38 xã, phường",
     // "hai giai đoạn"), not any number. "mấy" also means "a few" ("giữ mấy tài khoản của hội", "phát wifi cho mấy
-    // bạn"): it asks only after a verb of counting ("có mấy xã", "chia mấy giai đoạn").
-    asks: /\b(?:bao nhieu|(?:co|gom|chia|chia lam|chia thanh|duoc|la) may) (nguoi|hoi vien|doan vien|san pham|to|xa|phuong|thon|ban|nhiem vu|doanh nghiep|km|dan|ho|lop|hoc vien|tai khoan|giai doan|tieu chi|chi tieu|muc)\b/,
-    holds: (m) => new RegExp(`(?:\\d[\\d.,]*%?|\\b(?:hai|ba|bon|nam|sau|bay|tam|chin|muoi))\\s+(?:(?:nghin|ngan|tram|chuc|trieu|ty|van|nguoi)\\s+)?${m[1]}\\b`),
+    // bạn"): it asks only after a verb of counting ("có mấy xã", "chia mấy giai đoạn"), and not when what follows
+    // says what those few do ("có mấy người hay đi từng nhà chỉ bà con cài app, họ là ai").
+    asks: new RegExp(`\\b(?:bao nhieu (${COUNTED})|(?:co|gom|chia|chia lam|chia thanh|duoc|la) may (${COUNTED})(?! (?:hay|thuong|cu|dang|den|toi|di|vao|goi|nhan)\\b))\\b`),
+    holds: (m) => new RegExp(`(?:\\d[\\d.,]*%?|\\b(?:hai|ba|bon|nam|sau|bay|tam|chin|muoi))\\s+(?:(?:nghin|ngan|tram|chuc|trieu|ty|van|nguoi)\\s+)?${m[1] ?? m[2]}\\b`),
   },
   { asks: /\b(?:bao nhieu|may) phan tram\b|\bty le\b.*\bbao nhieu\b/, holds: DIGITS },
   {

@@ -41,6 +41,8 @@ describe('holdsAskedFacts', () => {
     expect(holds('tỉnh có mấy xã', 'Tỉnh có nhiều xã vùng cao.')).toBe(false);
     // "mấy" as "a few" asks for no count.
     expect(holds('tôi phải giữ mấy tài khoản của hội, đặt mật khẩu thế nào cho mạnh', 'Dùng cụm từ dài, dễ nhớ.')).toBe(true);
+    expect(holds('trong bản có mấy người hay đi từng nhà chỉ bà con cài app, họ là ai', 'Tổ công nghệ số cộng đồng.')).toBe(true);
+    expect(holds('bản có mấy người tham gia tổ công nghệ số', 'Tổ công nghệ số cộng đồng.')).toBe(false);
   });
 
   it('asks a street address only of "địa chỉ ... ở đâu", not of "địa chỉ mới là xã gì"', () => {
