@@ -37,7 +37,7 @@ const ABBREVIATIONS = new Map<string, string>(Object.entries({
 
 /** NFC + lower case + Vietnamese "ð"/"Ð" fixes; idempotent. */
 export function canonical(text: string): string {
-  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ').replace(HELD_KEY, (_, vowel: string | undefined, consonant: string | undefined) => (vowel ?? consonant)!).replace(I_SPELLING, (_, c: string, i: string) => c + Y_OF[i]!);
+  return text.normalize('NFC').toLowerCase().replace(/ð/g, 'đ').replace(HELD_VOWEL, '$1').replace(HELD_FINAL, '$1$2').replace(I_SPELLING, (_, c: string, i: string) => c + Y_OF[i]!);
 }
 
 /**
@@ -45,7 +45,8 @@ export function canonical(text: string): string {
  * a word typed with marks ("hìnhh", "tínn", "họcc"). No Vietnamese word has either. Unmarked words are left alone:
  * "app", "acc", "cntt" are words too, and a bare doubled vowel may be Telex ("aa" for "â").
  */
-const HELD_KEY = /([àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1+|(?<=[^\s\p{ASCII}]\p{L}*)([bcdghklmnpqrtvx])\2+(?![\p{L}\p{M}\d])/gu;
+const HELD_VOWEL = /([àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1+/gu;
+const HELD_FINAL = /([^\s\p{ASCII}]\p{L}*?)([bcdghklmnpqrtvx])\2+(?![\p{L}\p{M}\d])/gu;
 
 /**
  * Both spellings are correct and both are typed: "kĩ năng"/"kỹ năng", "lí do"/"lý do", "quí"/"quý". Read as "y".
