@@ -41,7 +41,7 @@ export class ScopeModel {
     for (const c of chunks) for (const t of [c.heading, ...c.samples]) model.add(t, 'in');
     const examples = readYamlFile(path.join(knowledgeDir, 'out-of-scope-examples.yaml'), z.array(z.string().trim().min(1)).min(1));
     for (const t of [...examples, ...declinePatterns]) model.add(t, 'out');
-    model.outOdds(''); // fit now (about 0.3 s), not on the first citizen's question
+    model.fitted = model.fit(); // now (about 0.3 s), not on the first citizen's question
     return model;
   }
 
