@@ -150,12 +150,18 @@ export class ConversationRules {
     // ("nộp hs đất đai trên dvc" names the portal once "dvc" is expanded), they may.
     let request: string | undefined;
     let tentative = false;
+    const requests: string[] = [];
     for (const { words, scope } of readings) {
       const found = this.span(words, this.outOfScope);
       if (!found) continue;
       request ??= found.intent;
+      requests.push(found.words.join(' '));
       const rest = [...scope.slice(0, found.at), ...scope.slice(found.at + found.words.length)];
       tentative ||= this.find(rest, this.scope) !== undefined;
+    }
+    // So does an everyday phrase for something covered ("thương lái ép giá" is selling produce online), outside the request.
+    if (request && !tentative) {
+      tentative = this.lexicon.read(bare).phrases.some((p) => !requests.some((r) => ` ${r} `.includes(` ${p.say.join(' ')} `)) && this.find(p.means.folded, this.scope) !== undefined);
     }
     if (request) return { kind: 'out_of_scope', intent: request, text: this.pick(request, text), tentative };
     return undefined;

@@ -28,6 +28,7 @@ describe('holdsAskedFacts', () => {
     // A message that mentions a number is not asking for one.
     expect(holds('sđt lạ gửi link bảo bấm vào nhận quà có sao không', 'Không bấm link lạ.')).toBe(true);
     expect(holds('họ bảo đăng ký nhầm bằng số điện thoại của tôi, nhờ đọc lại 6 số vừa gửi về máy. Mã đó là gì', 'Không đọc mã OTP cho ai.')).toBe(true);
+    expect(holds('cuộc gọi video giống anh rể, giờ nhắn xin số tài khoản', 'Gọi lại số cũ của người thân để hỏi.')).toBe(true);
     expect(holds('số điện thoại đường dây nóng của công an tỉnh là gì', 'Báo công an xã.')).toBe(false);
     expect(holds('lớp học ở xã Bản Bo tháng này học thứ mấy', 'Lớp học ở nhà văn hóa.')).toBe(false);
   });
