@@ -141,8 +141,10 @@ export class ConversationRules {
     if (SYMBOLS_ONLY.test(bare) || (!bare.trim() && text.trim())) return this.symbols(text);
     // Patterns are written both as typed and expanded ("ko hieu", "khong hieu"): try both readings.
     const readings = this.readings(bare.replace(/\p{L}+/gu, (w) => (LAUGHTER.test(fold(w)) ? 'haha' : w)).replace(HELD_LETTER, '$1'));
+    // Everyday phrases for something the bot covers ("bot này làm được gì" asks what the chatbot does).
+    const covered = this.lexicon.read(bare).phrases.filter((p) => this.find(p.means.folded, this.scope) !== undefined);
     for (const { words, scope } of readings) {
-      const talk = words.length <= MAX_SMALLTALK_WORDS ? this.onlySmalltalk(words, scope) : undefined;
+      const talk = words.length <= MAX_SMALLTALK_WORDS && !covered.length ? this.onlySmalltalk(words, scope) : undefined;
       if (talk) return { kind: 'smalltalk', intent: talk, text: this.pick(talk, text) };
     }
     // In-scope words inside the request itself ("mật khẩu wifi nhà hàng xóm") do not make it a question for the
@@ -160,9 +162,7 @@ export class ConversationRules {
       tentative ||= this.find(rest, this.scope) !== undefined;
     }
     // So does an everyday phrase for something covered ("thương lái ép giá" is selling produce online), outside the request.
-    if (request && !tentative) {
-      tentative = this.lexicon.read(bare).phrases.some((p) => !requests.some((r) => ` ${r} `.includes(` ${p.say.join(' ')} `)) && this.find(p.means.folded, this.scope) !== undefined);
-    }
+    tentative ||= covered.some((p) => !requests.some((r) => ` ${r} `.includes(` ${p.say.join(' ')} `)));
     if (request) return { kind: 'out_of_scope', intent: request, text: this.pick(request, text), tentative };
     return undefined;
   }

@@ -41,6 +41,17 @@ describe('ConversationRules: words that only look in scope', () => {
     expect(asked('tuyển dụng công chức nộp hồ sơ trên dịch vụ công được không')).toMatchObject({ kind: 'out_of_scope', tentative: true });
   });
 
+  it('an everyday phrase for something covered (the shipped lexicon) makes a request tentative, and a message no small talk', () => {
+    const rules = rulesWith({ in_scope_terms: ['nong san', 'chatbot'], out_of_scope: { farming: ['nuoi ong'] } });
+    // "thương lái ép giá" is the lexicon's phrase for selling produce online.
+    expect(rules.classify('nhà em nuôi ong, thương lái ép giá quá, muốn tự bán')).toMatchObject({ kind: 'out_of_scope', tentative: true });
+    expect(rules.classify('nhà em nuôi ong, ong bị bệnh')).toMatchObject({ kind: 'out_of_scope', tentative: false });
+    // With the shipped rules: "bot ơi" is a call; "bot này làm được gì" asks what the chatbot does.
+    const shipped = ConversationRules.load('knowledge', lexicon);
+    expect(shipped.classify('bot ơi')).toMatchObject({ kind: 'smalltalk' });
+    expect(shipped.classify('bot này lm đc j thế')).toBeUndefined();
+  });
+
   it('finds in-scope words in either reading of the message: as typed or with teencode expanded', () => {
     const rules = rulesWith({ in_scope_terms: ['dich vu cong'] });
     // "đất đai" is the request; "dvc" only names the portal once expanded.
