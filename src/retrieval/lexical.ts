@@ -73,6 +73,16 @@ export function fromTelex(folded: string): string {
   return folded.replace(/aa|ee|oo|dd/g, (m) => m[0]!).replace(/(?<=[aou])w/g, '').replace(/(?<=[a-z]{2})[sfrxj]$/, '');
 }
 
+/**
+ * The same word with its marks, in the tone-keyed form the index uses ("muwcs" -> "mưcs" for "mức"): Telex keys
+ * spell the marks exactly, so the word is as good as typed with them. The tone key is already that form's last letter.
+ */
+export function telexMarked(typed: string): string {
+  return typed.replace(/dd|aa|ee|oo|uow|aw|ow|uw/g, (m) => TELEX_LETTERS[m]!);
+}
+
+const TELEX_LETTERS: Record<string, string> = { dd: 'đ', aa: 'â', ee: 'ê', oo: 'ô', uow: 'ươ', aw: 'ă', ow: 'ơ', uw: 'ư' };
+
 /** BM25 over syllable and bigram terms, with typo correction of unknown syllables (edit distance 1). */
 export class LexicalIndex {
   private postings = new Map<string, { docs: number[]; tfs: number[] }>();
@@ -146,8 +156,6 @@ export class LexicalIndex {
     // Short words and stopwords are too ambiguous to correct; a typo rarely changes the first letter.
     // Short words are corrected only when they cannot be a syllable at all ("dug" for "dụng").
     if (this.postings.has(`f:${word}`) || word.length < 3 || (word.length < 4 && isSyllable(word)) || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
-    const telex = fromTelex(word);
-    if (telex !== word && this.postings.has(`f:${telex}`)) return telex;
     const candidates = new Set<string>();
     for (const c of this.deletes.get(word) ?? []) candidates.add(c);
     for (const d of deletions(word)) {
@@ -196,10 +204,15 @@ export class LexicalIndex {
     return { weights, content, contentPairs: [...new Set(contentPairs)], phrases, hasMarks };
   }
 
-  /** Unknown words split into known syllables, else corrected within one edit; marks kept only for words left as typed. */
+  /**
+   * Unknown words read as Telex when that spells a known word (not a typo: the marks are typed too), else split into
+   * known syllables, else corrected within one edit; marks kept only for words left as typed.
+   */
   private spellChecked(words: Word[]): QueryWord[] {
     return words.flatMap((w): QueryWord[] => {
       if (w.role === 'filler') return [{ ...w, corrected: false }];
+      const telex = this.postings.has(`f:${w.folded}`) || /\d/.test(w.folded) ? w.folded : fromTelex(w.folded);
+      if (telex !== w.folded && this.postings.has(`f:${telex}`)) return [{ ...w, folded: telex, accented: telexMarked(w.accented), corrected: false }];
       const pieces = this.split(w.folded);
       if (pieces) return pieces.map((p) => ({ folded: p, accented: p, role: w.role, clause: w.clause, corrected: true }));
       const fixed = this.correct(w.folded);

@@ -8,7 +8,7 @@ import { KnowledgeAnswerer, LlmComposer } from '../../src/retrieval/answerer.js'
 import { HashingEmbedder } from '../../src/retrieval/embeddings.js';
 import { HybridIndex } from '../../src/retrieval/hybrid.js';
 import { loadArticles, type Chunk } from '../../src/retrieval/knowledge.js';
-import { fromTelex } from '../../src/retrieval/lexical.js';
+import { fromTelex, telexMarked } from '../../src/retrieval/lexical.js';
 import { ConversationRules } from '../../src/retrieval/conversation.js';
 import { Lexicon } from '../../src/text/lexicon.js';
 import { tempDir } from '../helpers/app.js';
@@ -69,6 +69,10 @@ describe('retrieval over the shipped knowledge base', () => {
     expect(fromTelex('maays')).toBe('may');
     expect(fromTelex('nguowif')).toBe('nguoi');
     expect(fromTelex('khong')).toBe('khong');
+    // Telex spells the marks exactly: the word counts as typed with them, not as a guess at a typo.
+    expect(telexMarked('muwcs')).toBe('mưcs');
+    expect(telexMarked('nguowif')).toBe('ngươif');
+    expect(await topArticle('ddawng kys vneid muwcs 1 cos caanf ra coong an khoong')).toBe('kns-vneid-muc-1');
   });
 
   it('declines questions outside its scope instead of answering from an unrelated passage', async () => {
