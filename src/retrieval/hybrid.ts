@@ -160,6 +160,11 @@ export class HybridIndex {
     return [...new Set(words)].sort();
   }
 
+  /** A word of no passage read as Telex or corrected within one edit ("mạgn" -> "mang"); undefined if neither. */
+  spelling(folded: string): string | undefined {
+    return this.passages.spelling(folded);
+  }
+
   /** The passage index of a chunk id ("article#n"), if known. */
   chunkIndex(id: string): number | undefined {
     const i = this.chunks.findIndex((c) => c.id === id);

@@ -31,6 +31,7 @@ export async function createAnswerer(config: Config, log: Logger): Promise<{ ans
     log.warn({ err: (err as Error).message, embedder: embedder.id }, 'embeddings failed; using the offline embedder');
     return HybridIndex.open(chunks, contentHash, offline, lexicon, dir, places);
   });
+  scope.speller = (w) => index.spelling(w);
   log.info({ articles: articles.length, chunks: chunks.length, embedder: index.embedderId, reused: index.reused, ms: Date.now() - started }, 'knowledge index ready');
   const composer = llm && config.LLM_MODEL ? new LlmComposer({ ...llm, model: config.LLM_MODEL }) : undefined;
   return { answerer: new KnowledgeAnswerer(index, rules, chunks, { minConfidence: config.ANSWER_MIN_CONFIDENCE, composer, log, scope }), index };

@@ -167,6 +167,18 @@ export class LexicalIndex {
     return best;
   }
 
+  /** A word read as Telex ("muwcs" -> "muc") or corrected within one edit; undefined if known or neither helps. */
+  spelling(folded: string): string | undefined {
+    return this.telex(folded) ?? this.correct(folded);
+  }
+
+  /** An unknown word that spells a known one once read as Telex. */
+  private telex(folded: string): string | undefined {
+    if (this.postings.has(`f:${folded}`) || /\d/.test(folded)) return undefined;
+    const read = fromTelex(folded);
+    return read !== folded && this.postings.has(`f:${read}`) ? read : undefined;
+  }
+
   /** The search terms of a question read by the lexicon: corrected, split, weighted by role, with its phrases. */
   query(reading: Reading): QueryTerms {
     const words = this.spellChecked(reading.words);
@@ -211,8 +223,8 @@ export class LexicalIndex {
   private spellChecked(words: Word[]): QueryWord[] {
     return words.flatMap((w): QueryWord[] => {
       if (w.role === 'filler') return [{ ...w, corrected: false }];
-      const telex = this.postings.has(`f:${w.folded}`) || /\d/.test(w.folded) ? w.folded : fromTelex(w.folded);
-      if (telex !== w.folded && this.postings.has(`f:${telex}`)) return [{ ...w, folded: telex, accented: telexMarked(w.accented), corrected: false }];
+      const telex = this.telex(w.folded);
+      if (telex) return [{ ...w, folded: telex, accented: telexMarked(w.accented), corrected: false }];
       const pieces = this.split(w.folded);
       if (pieces) return pieces.map((p) => ({ folded: p, accented: p, role: w.role, clause: w.clause, corrected: true }));
       const fixed = this.correct(w.folded);

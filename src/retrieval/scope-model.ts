@@ -58,12 +58,18 @@ export class ScopeModel {
     this.add(text, side, -1);
   }
 
+  /**
+   * The search's spelling correction ("mạgn" -> "mang"), for words of a message that no example has: a typo in a
+   * topic word would otherwise leave only the everyday words to judge by.
+   */
+  speller?: (folded: string) => string | undefined;
+
   /** Log-odds that the message is out of scope; 0 when no word of it was in any example. */
   outOdds(text: string): number {
     const { weights, bias } = (this.fitted ??= this.fit());
     let odds = 0;
     let known = false;
-    for (const f of this.features(text)) {
+    for (const f of this.features(text, true)) {
       // A feature no current example has keeps its number but weighs exactly 0: unknown.
       const w = weights[this.ids.get(f) ?? -1] ?? 0;
       odds += w;
@@ -118,9 +124,9 @@ export class ScopeModel {
   }
 
   /** Topic words (folded, and as marked when typed with tone marks: "lúa" is not "lừa") and neighbouring pairs. */
-  private features(text: string): Set<string> {
+  private features(text: string, asked = false): Set<string> {
     // Chat filler and address words ("ad", "ạ", "v") say nothing about the topic, and a short question is mostly them.
-    const all = this.lexicon.read(text).words.filter((w) => w.role !== 'filler');
+    const all = this.lexicon.read(text).words.filter((w) => w.role !== 'filler').map((w) => (asked ? this.spelled(w) : w));
     const words = this.withoutPlaces(all).filter((w) => !isStopword(w));
     const out = new Set<string>();
     words.forEach((w, i) => {
@@ -129,6 +135,11 @@ export class ScopeModel {
       if (i > 0) out.add(`${words[i - 1]!.folded}_${w.folded}`);
     });
     return out;
+  }
+
+  private spelled<W extends { folded: string; accented: string }>(w: W): W {
+    const fixed = this.speller && !this.ids.has(w.folded) ? this.speller(w.folded) : undefined;
+    return fixed ? { ...w, folded: fixed, accented: fixed } : w;
   }
 
   private withoutPlaces<W extends { folded: string }>(words: W[]): W[] {

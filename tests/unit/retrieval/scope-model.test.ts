@@ -33,6 +33,14 @@ describe('ScopeModel', () => {
     expect(m.outOdds('căn cước điện tử làm ở đâu vậy ad ạ')).toBeLessThan(0);
   });
 
+  it('reads a word no example has through the search\'s spelling correction, when it has one', () => {
+    const m = model();
+    const typo = m.outOdds('làm căn cuok ở đâu');
+    m.speller = (w) => (w === 'cuok' ? 'cuoc' : undefined);
+    expect(m.outOdds('làm căn cuok ở đâu')).toBeLessThan(typo);
+    expect(m.outOdds('làm căn cuok ở đâu')).toBeCloseTo(m.outOdds('làm căn cuoc ở đâu'), 6);
+  });
+
   it('learns from a staff mark and forgets it when the mark is taken back', () => {
     const m = model();
     const before = m.outOdds('xem bói tuổi');
