@@ -170,8 +170,8 @@ export class Lexicon {
     // "5tr", "500k", "2tr5", "50%": a number with its unit.
     const unit = /^(\d+(?:[.,]\d+)?)([a-zđ%]+)(\d*)$/.exec(w);
     if (unit && this.units.has(fold(unit[2]!))) return [unit[1]!, ...this.units.get(fold(unit[2]!))!, ...(unit[3] ? [unit[3]] : [])];
-    // "nq57", "muc2": letters glued to a number.
-    const glued = /^([a-zđ]+)(\d+)$/.exec(w);
+    // "nq57", "muc2", "quyết57": letters glued to a number.
+    const glued = /^(\p{L}+)(\d+)$/u.exec(w);
     if (glued) return [...this.expandWord(glued[1]!, context), glued[2]!];
     return [w];
   }
