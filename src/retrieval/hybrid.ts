@@ -19,7 +19,7 @@ export interface Hit {
 }
 
 /** Stored vectors are reused only with the same format: bump it when reading text changes (text/vietnamese.ts). */
-const FORMAT = 'hybrid-v3';
+const FORMAT = 'hybrid-v4';
 /** Room for sample questions staff add while the server runs, before the vector index grows. */
 const HEADROOM = 1000;
 /** Nearest vectors looked at per question (HNSW search breadth is set to match). */

@@ -83,6 +83,9 @@ export function telexMarked(typed: string): string {
 
 const TELEX_LETTERS: Record<string, string> = { dd: 'đ', aa: 'â', ee: 'ê', oo: 'ô', uow: 'ươ', aw: 'ă', ow: 'ơ', uw: 'ư' };
 
+/** Same letters, two of them swapped (given the two are within one edit). */
+const isSwap = (a: string, b: string) => a !== b && a.length === b.length && [...a].sort().join('') === [...b].sort().join('');
+
 /** BM25 over syllable and bigram terms, with typo correction of unknown syllables (edit distance 1). */
 export class LexicalIndex {
   private postings = new Map<string, { docs: number[]; tfs: number[] }>();
@@ -154,8 +157,10 @@ export class LexicalIndex {
   /** Closest known syllable within one edit, most frequent first; undefined if none. */
   correct(word: string): string | undefined {
     // Short words and stopwords are too ambiguous to correct; a typo rarely changes the first letter.
-    // Short words are corrected only when they cannot be a syllable at all ("dug" for "dụng").
-    if (this.postings.has(`f:${word}`) || word.length < 3 || (word.length < 4 && isSyllable(word)) || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
+    // Short words are corrected only when they cannot be a syllable at all ("dug" for "dụng"), or when two letters
+    // swapped make a known word ("soa" for "sao", "noà" for "nào").
+    if (this.postings.has(`f:${word}`) || word.length < 3 || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
+    const swapOnly = word.length < 4 && isSyllable(word);
     const candidates = new Set<string>();
     for (const c of this.deletes.get(word) ?? []) candidates.add(c);
     for (const d of deletions(word)) {
@@ -163,7 +168,10 @@ export class LexicalIndex {
       for (const c of this.deletes.get(d) ?? []) candidates.add(c);
     }
     let best: string | undefined;
-    for (const c of candidates) if (c[0] === word[0] && withinOne(word, c) && (!best || this.df(`f:${c}`) > this.df(`f:${best}`))) best = c;
+    for (const c of candidates) {
+      if (c[0] !== word[0] || !withinOne(word, c) || (swapOnly && !isSwap(word, c))) continue;
+      if (!best || this.df(`f:${c}`) > this.df(`f:${best}`)) best = c;
+    }
     return best;
   }
 

@@ -41,11 +41,11 @@ export function canonical(text: string): string {
 }
 
 /**
- * A key held down: a vowel with a tone mark typed twice or more ("gìì", "nhéé"), or a consonant doubled at the end of
+ * A key held down: a vowel with a mark typed twice or more ("gìì", "nhéé", "tôôi"), or a consonant doubled at the end of
  * a word typed with marks ("hìnhh", "tínn", "họcc"). No Vietnamese word has either. Unmarked words are left alone:
  * "app", "acc", "cntt" are words too, and a bare doubled vowel may be Telex ("aa" for "â").
  */
-const HELD_VOWEL = /([àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1+/gu;
+const HELD_VOWEL = /([ăâêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ])\1+/gu;
 const HELD_FINAL = /([^\s\p{ASCII}]\p{L}*?)([bcdghklmnpqrtvx])\2+(?![\p{L}\p{M}\d])/gu;
 
 /**

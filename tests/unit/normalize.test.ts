@@ -17,6 +17,7 @@ describe('Vietnamese normalisation', () => {
 
   it('reads a key held down ("gìì", "nhéé", "hìnhh") as typed once; unmarked words ("app", "cntt") and bare doubled vowels (Telex) stay', () => {
     expect(canonical('có những gìì')).toBe('có những gì');
+    expect(canonical('tôôi là nông dân')).toBe('tôi là nông dân');
     expect(canonical('Được nhéééé')).toBe('được nhé');
     expect(canonical('xoong')).toBe('xoong');
     expect(canonical('màn hìnhh, uy tínn, họcc gì')).toBe('màn hình, uy tín, học gì');
