@@ -21,6 +21,9 @@ const schema = z.object({
   /** Filler words typed WITH tone marks (so "bán" is not taken for the filler "bạn"). */
   filler_marked: z.array(z.string().min(1)).default([]),
   context_cues: z.array(phrase),
+  /** Words that start the question inside a clause opened by a context cue; typed with marks, and without. */
+  question_starts: z.array(z.string().min(1)),
+  question_starts_unmarked: z.array(phrase),
   units: z.record(z.string().min(1), z.string().min(1)),
   joined: z.record(key, z.string().min(1)),
 }).strict();
@@ -68,6 +71,7 @@ export class Lexicon {
   private readonly filler = new Map<string, string[][]>();
   private readonly fillerMarked: Set<string>;
   private readonly contextCues: string[][];
+  private readonly questionStarts: Set<string>;
 
   constructor(data: z.infer<typeof schema>) {
     const split = (s: string) => canonical(s).split(/\s+/).filter(Boolean);
@@ -88,6 +92,7 @@ export class Lexicon {
     }
     this.fillerMarked = new Set(data.filler_marked.map((w) => toneKey(canonical(w))));
     this.contextCues = data.context_cues.map((c) => c.split(' '));
+    this.questionStarts = new Set([...data.question_starts.map((w) => canonical(w)), ...data.question_starts_unmarked]);
   }
 
   static load(knowledgeDir: string): Lexicon {
@@ -139,7 +144,7 @@ export class Lexicon {
   private readonly readCache = new Memo<Reading>(TEXTS_KEPT);
 
   private readUncached(text: string): Reading {
-    const clauses = canonical(text).split(CLAUSE_END).map((c) => this.words(c)).filter((c) => c.length);
+    const clauses = canonical(text).split(CLAUSE_END).map((c) => this.words(c)).filter((c) => c.length).flatMap((c) => this.splitAtQuestion(c));
     const roles = clauses.map((c) => this.roles(c));
     // A clause that only tells who or where the person is gives context, unless it is all there is.
     const contentOutside = (i: number) => roles.some((r, j) => j !== i && r.filter((x) => x === 'content').length >= 2);
@@ -174,6 +179,17 @@ export class Lexicon {
     const glued = /^(\p{L}+)(\d+)$/u.exec(w);
     if (glued) return [...this.expandWord(glued[1]!, context), glued[2]!];
     return [w];
+  }
+
+  /**
+   * A clause that opens with who or where the asker is may go on to the question itself ("tôi là người dân thì làm
+   * được gì để góp phần"): it is two clauses, split where the question starts.
+   */
+  private splitAtQuestion(clause: string[]): string[][] {
+    if (!this.startsWith(clause.map(fold), this.contextCues)) return [clause];
+    // Unmarked "thi" before "dua" is thi đua, not thì.
+    const at = clause.findIndex((w, i) => i >= 2 && this.questionStarts.has(w) && !(w === 'thi' && clause[i + 1] === 'dua'));
+    return at > 0 ? [clause.slice(0, at), clause.slice(at)] : [clause];
   }
 
   /** Filler (chat particles, address words) or content, word by word. */

@@ -19,5 +19,10 @@ describe('Lexicon (knowledge/lexicon.yaml)', () => {
     const roles = (t: string) => lexicon.read(t).words.filter((w) => w.role !== 'filler').map((w) => w.role);
     expect(roles('tôi là trưởng bản, VNeID mức 2 làm ở đâu')[0]).toBe('context');
     expect(roles('mẹ tôi bị lừa mất tiền')).not.toContain('context');
+    // The question may follow in the same clause: from "thì", "muốn", ... on, it is the question.
+    const read = (t: string) => lexicon.read(t).words.map((w) => `${w.folded}:${w.role === 'context' ? 'x' : w.role[0]}`).join(' ');
+    expect(read('nghe tivi nói suốt, tôi là người dân thì làm được gì để góp phần')).toMatch(/dan:x .*gop:c phan:c/);
+    expect(read('nghe tivi nói suốt, tôi là người dân thì làm được gì để góp phần')).toMatch(/nguoi:x dan:x/);
+    expect(read('toi la can bo phu trach thi dua, xa minh duoc cham diem the nao')).toMatch(/thi:x dua:x/);
   });
 });
