@@ -26,8 +26,9 @@ const KINDS: FactKind[] = [
     // A count of something: the number, in digits or words, must count that thing ("64 đối tượng", "38 xã, phường",
     // "hai giai đoạn"), not any number. "mấy" also means "a few" ("giữ mấy tài khoản của hội", "phát wifi cho mấy
     // bạn"): it asks only after a verb of counting ("có mấy xã", "chia mấy giai đoạn"), and not when what follows
-    // says what those few do ("có mấy người hay đi từng nhà chỉ bà con cài app, họ là ai").
-    asks: new RegExp(`\\b(?:bao nhieu (${COUNTED})|(?:co|gom|chia|chia lam|chia thanh|duoc|la) may (${COUNTED})(?! (?:hay|thuong|cu|dang|den|toi|di|vao|goi|nhan)\\b))\\b`),
+    // says what those few are or do ("có mấy người hay đi từng nhà chỉ bà con cài app, họ là ai", "có mấy tài khoản lạ
+    // để ảnh gái xinh gửi kết bạn").
+    asks: new RegExp(`\\b(?:bao nhieu (${COUNTED})|(?:co|gom|chia|chia lam|chia thanh|duoc|la) may (${COUNTED})(?! (?:hay|thuong|cu|dang|den|toi|di|vao|goi|nhan|la|de|gui)\\b))\\b`),
     holds: (m) => new RegExp(`(?:\\d[\\d.,]*%?|\\b(?:hai|ba|bon|nam|sau|bay|tam|chin|muoi))\\s+(?:(?:nghin|ngan|tram|chuc|trieu|ty|van|nguoi)\\s+)?${m[1] ?? m[2]}\\b`),
   },
   { asks: /\b(?:bao nhieu|may) phan tram\b|\bty le\b.*\bbao nhieu\b/, holds: DIGITS },

@@ -43,6 +43,7 @@ describe('holdsAskedFacts', () => {
     // "mấy" as "a few" asks for no count.
     expect(holds('tôi phải giữ mấy tài khoản của hội, đặt mật khẩu thế nào cho mạnh', 'Dùng cụm từ dài, dễ nhớ.')).toBe(true);
     expect(holds('trong bản có mấy người hay đi từng nhà chỉ bà con cài app, họ là ai', 'Tổ công nghệ số cộng đồng.')).toBe(true);
+    expect(holds('có mấy tài khoản lạ để ảnh gái xinh gửi kết bạn Zalo cho chồng tôi', 'Không kết bạn với người lạ.')).toBe(true);
     expect(holds('bản có mấy người tham gia tổ công nghệ số', 'Tổ công nghệ số cộng đồng.')).toBe(false);
   });
 
