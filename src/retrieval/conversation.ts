@@ -180,8 +180,9 @@ export class ConversationRules {
    * words is a call ("ad ơi", "em chào chị ạ"). Undefined for anything else.
    */
   private onlySmalltalk(words: string[], scope: string[]): string | undefined {
-    // "giá vàng" is a request about gold, not "vâng" (yes): anything in or out of scope is no small talk.
-    if (this.find(scope, this.scope) || this.find(words, this.outOfScope)) return undefined;
+    // "giá vàng" is a request about gold, not "vâng" (yes): anything in or out of scope is no small talk; nor is a
+    // message with a number ("vay 50tr ko cần thế chấp" is not "không cần", no thanks).
+    if (this.find(scope, this.scope) || this.find(words, this.outOfScope) || words.some((w) => /\d/.test(w))) return undefined;
     // Fewest words left uncovered when the message is split into patterns and filler (dynamic programming).
     const best: { left: number; intent?: string }[] = [{ left: 0 }];
     for (let i = 0; i < words.length; i++) {

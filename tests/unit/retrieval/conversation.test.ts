@@ -50,6 +50,9 @@ describe('ConversationRules: words that only look in scope', () => {
     const shipped = ConversationRules.load('knowledge', lexicon);
     expect(shipped.classify('bot ơi')).toMatchObject({ kind: 'smalltalk' });
     expect(shipped.classify('bot này lm đc j thế')).toBeUndefined();
+    // A number is a question's content: "vay 50tr ko cần thế chấp" is not "không cần" (no thanks).
+    expect(shipped.classify('không cần')).toMatchObject({ kind: 'smalltalk' });
+    expect(shipped.classify('vay 50tr ko can the chap')?.kind).not.toBe('smalltalk');
   });
 
   it('finds in-scope words in either reading of the message: as typed or with teencode expanded', () => {
