@@ -39,6 +39,9 @@ export type Understood =
 const MAX_SMALLTALK_WORDS = 12;
 /** Words besides small-talk phrases and filler that a small-talk message may still have. */
 const MAX_OTHER_WORDS = 2;
+/** An amount, as typed ("50tr", "500k") or read ("50 triệu"). */
+const GLUED_AMOUNT = /^\d+(?:[.,]\d+)?[a-z]/;
+const AMOUNT_UNIT = /^(trieu|nghin|ngan|ty|dong|tuoi)$/;
 const BARE_CHOICE = /^\s*(?:số\s*)?(\d{1,2}|[a-dA-DđĐ])\s*[.)]?\s*$/u;
 const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 /** A message of symbols only (an emoji, a sticker's text, "..."): a wave at the bot, not a question. */
@@ -180,9 +183,9 @@ export class ConversationRules {
    * words is a call ("ad ơi", "em chào chị ạ"). Undefined for anything else.
    */
   private onlySmalltalk(words: string[], scope: string[]): string | undefined {
-    // "giá vàng" is a request about gold, not "vâng" (yes): anything in or out of scope is no small talk; nor is a
-    // message with a number ("vay 50tr ko cần thế chấp" is not "không cần", no thanks).
-    if (this.find(scope, this.scope) || this.find(words, this.outOfScope) || words.some((w) => /\d/.test(w))) return undefined;
+    // "giá vàng" is a request about gold, not "vâng" (yes): anything in or out of scope is no small talk; nor is an
+    // amount ("vay 50tr ko cần thế chấp" is not "không cần", no thanks).
+    if (this.find(scope, this.scope) || this.find(words, this.outOfScope) || words.some((w, i) => GLUED_AMOUNT.test(w) || (/^\d/.test(w) && AMOUNT_UNIT.test(words[i + 1] ?? '')))) return undefined;
     // Fewest words left uncovered when the message is split into patterns and filler (dynamic programming).
     const best: { left: number; intent?: string }[] = [{ left: 0 }];
     for (let i = 0; i < words.length; i++) {
