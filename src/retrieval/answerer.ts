@@ -25,6 +25,8 @@ const ANSWER_CACHE = TEXTS_KEPT;
  */
 const DECLINE_UNANSWERED_ODDS = 2.5;
 const DECLINE_ANSWERED_ODDS = 1;
+/** A message with this many topic words or fewer is short (see declineOdds). */
+const SHORT_TOPIC_WORDS = 2;
 /** How strongly it must read as in scope (log-odds below minus this) to overrule a decline pattern. */
 const KEEP_IN_SCOPE_ODDS = 3;
 /** A passage matched this confidently is answered whatever the scope model says ("trẻ con chơi game bao lâu"). */
@@ -108,13 +110,23 @@ export class KnowledgeAnswerer implements Answerer {
     const best = hits[0];
     const outOdds = this.outOdds(question);
     if (!best || best.confidence < this.opts.minConfidence) return this.unanswerable(question, outOdds);
-    if (outOdds > DECLINE_ANSWERED_ODDS && best.confidence < SURE) return this.rules.decline();
+    if (outOdds > this.declineOdds(question) && best.confidence < SURE) return this.rules.decline();
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
     if (!holdsAskedFacts(this.index.words(question), parts.map((c) => this.foldedText(c)))) return this.unanswerable(question, outOdds);
     const answer = composeAnswer(parts);
     const composed = await this.compose(question, parts);
     const [text, ...more] = composed ? screens(composed) : answer.pages;
     return { kind: 'answer', text: text!, ...(more.length ? { more } : {}), title: best.chunk.title, source: answer.source, confidence: best.confidence };
+  }
+
+  /**
+   * How out of scope an answered question must read to be declined. A short message that names something the bot
+   * covers ("otp la j") must read as clearly out as an unanswered one: the scope model leans out on short messages,
+   * and "otp la j" sat at the threshold, declined or answered as unrelated examples changed.
+   */
+  private declineOdds(question: string): number {
+    const short = this.index.topicWords(question).length <= SHORT_TOPIC_WORDS;
+    return short && this.rules.inScope(question) ? DECLINE_UNANSWERED_ODDS : DECLINE_ANSWERED_ODDS;
   }
 
   private outOdds(question: string): number {

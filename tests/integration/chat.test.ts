@@ -47,6 +47,14 @@ describe('POST /api/chat', () => {
     expect(payloads(replies)).toEqual(['FB:yes', 'FB:no', 'MENU']);
   });
 
+  it('answers the shortest questions about what it covers, in teencode', async () => {
+    // "otp la j": one topic word, where the scope model leans out; a named covered thing must hold it in.
+    for (const [user, text] of [['q-otp', 'otp la j'], ['q-otp2', 'otp la j z ad'], ['q-vneid', 'vneid la gi']]) {
+      const replies = await t.chat(user!, { text: text! });
+      expect(replies[0]!.text, text).toMatch(/Nguồn: /);
+    }
+  });
+
   it('fits a long answer on a phone screen, with the rest behind "Xem thêm"', async () => {
     const replies = await t.chat('q-long', { text: 'tiêu chí thi đua của mặt trận và các đoàn thể' });
     const first = replies[0]!.text;
