@@ -112,7 +112,7 @@ export class KnowledgeAnswerer implements Answerer {
     if (!best || best.confidence < this.opts.minConfidence) return this.unanswerable(question, outOdds);
     if (outOdds > this.declineOdds(question) && best.confidence < SURE) return this.rules.decline();
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
-    if (!holdsAskedFacts(this.index.words(question), parts.map((c) => this.foldedText(c)))) return this.unanswerable(question, outOdds);
+    if (!holdsAskedFacts(this.index.clauses(question), parts.map((c) => this.foldedText(c)))) return this.unanswerable(question, outOdds);
     const answer = composeAnswer(parts);
     const composed = await this.compose(question, parts);
     const [text, ...more] = composed ? screens(composed) : answer.pages;

@@ -43,11 +43,14 @@ const KINDS: FactKind[] = [
   { asks: /\b(dia chi|tru so)(?: \S+){0,4} o dau\b|\bo dia chi nao\b/, holds: /\b(dia chi|so nha|duong|pho|tru so)\b/ },
 ];
 
-/** Whether the passages (folded) hold every kind of fact the question asks for (true when it asks for none in particular). */
-export function holdsAskedFacts(questionWords: string[], foldedPassages: string[]): boolean {
-  const q = questionWords.map(fold).join(' ');
+/**
+ * Whether the passages (folded) hold every kind of fact the question asks for (true when it asks for none in
+ * particular). The question comes in clauses: a cue does not run across them ("một ngày. Mấy hôm đầu" is not "ngày mấy").
+ */
+export function holdsAskedFacts(questionClauses: string[][], foldedPassages: string[]): boolean {
+  const clauses = questionClauses.map((c) => c.map(fold).join(' '));
   return KINDS.every((k) => {
-    const m = k.asks.exec(q);
+    const m = clauses.map((q) => k.asks.exec(q)).find((found) => found);
     if (!m) return true;
     const holds = typeof k.holds === 'function' ? k.holds(m) : k.holds;
     return foldedPassages.some((p) => holds.test(p));

@@ -146,9 +146,11 @@ export class HybridIndex {
     return this.chunks.map((c) => ({ id: c.id, title: c.title, heading: c.heading }));
   }
 
-  /** The words of a message with shorthand expanded ("bn tiền" -> "bao nhiêu tiền"). */
-  words(text: string): string[] {
-    return this.lexicon.words(text);
+  /** The words of a message clause by clause, shorthand expanded. */
+  clauses(text: string): string[][] {
+    const clauses: string[][] = [];
+    for (const w of this.lexicon.read(text).words) (clauses[w.clause] ??= []).push(w.folded);
+    return clauses.filter(Boolean);
   }
 
   /**

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { holdsAskedFacts } from '../../../src/retrieval/asked-fact.js';
 import { fold } from '../../../src/text/vietnamese.js';
 
-const words = (q: string) => q.split(/\s+/);
-const holds = (q: string, ...passages: string[]) => holdsAskedFacts(words(q), passages.map(fold));
+const clauses = (q: string) => q.split(/[.,?]/).map((c) => c.trim().split(/\s+/));
+const holds = (q: string, ...passages: string[]) => holdsAskedFacts(clauses(q), passages.map(fold));
 
 describe('holdsAskedFacts', () => {
   it('asks nothing in particular of most questions', () => {
@@ -31,6 +31,9 @@ describe('holdsAskedFacts', () => {
     expect(holds('cuộc gọi video giống anh rể, giờ nhắn xin số tài khoản', 'Gọi lại số cũ của người thân để hỏi.')).toBe(true);
     expect(holds('số điện thoại đường dây nóng của công an tỉnh là gì', 'Báo công an xã.')).toBe(false);
     expect(holds('lớp học ở xã Bản Bo tháng này học thứ mấy', 'Lớp học ở nhà văn hóa.')).toBe(false);
+    // A cue does not run across clauses: "một ngày. Mấy hôm đầu" does not ask "ngày mấy".
+    expect(holds('thả tim được 200 nghìn một ngày. Mấy hôm đầu họ trả thật', 'Việc nhẹ lương cao là lừa đảo.')).toBe(true);
+    expect(holds('lớp học kỹ năng số khai giảng ngày mấy', 'Lớp học ở nhà văn hóa.')).toBe(false);
   });
 
   it('wants the number to count the thing asked about, not any number in the passage', () => {
