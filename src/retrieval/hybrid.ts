@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import type { Analysed, Lexicon } from '../text/lexicon.js';
 import type { Chunk } from './knowledge.js';
 import { LexicalIndex, type QueryTerms } from './lexical.js';
 import type { Embedder } from './embeddings.js';
+import { buildVectors, DENSE_K, embedAll, HEADROOM, readVectors } from './vector-store.js';
 import { PlaceMentions } from './place-mentions.js';
 import { confidence, type ConfidenceFeatures } from './confidence.js';
 
@@ -20,10 +19,6 @@ export interface Hit {
 
 /** Stored vectors are reused only with the same format: bump it when reading text changes (text/vietnamese.ts). */
 const FORMAT = 'hybrid-v4';
-/** Room for sample questions staff add while the server runs, before the vector index grows. */
-const HEADROOM = 1000;
-/** Nearest vectors looked at per question (HNSW search breadth is set to match). */
-const DENSE_K = 20;
 /**
  * How the signals mix (chosen by cross-validation on the sample questions, hiding a fifth of them at a time):
  * the samples together (profile) count most, then the passage's own text; a single sample keeps some weight so that
@@ -264,43 +259,5 @@ export class HybridIndex {
     this.chunkVectors[chunkIndex]!.push(doc);
     this.vectorsByDoc[doc] = Float32Array.from(vector);
     return doc;
-  }
-}
-
-async function embedAll(embedder: Embedder, texts: string[]): Promise<number[][]> {
-  const out: number[][] = [];
-  for (let i = 0; i < texts.length; i += 256) out.push(...(await embedder.embed(texts.slice(i, i + 256))));
-  return out;
-}
-
-function buildVectors(embedded: number[][], dir: string | undefined, hash: string): hnswlib.HierarchicalNSW {
-  const dimensions = embedded[0]?.length ?? 1;
-  const vectors = new hnswlib.HierarchicalNSW('cosine', dimensions);
-  vectors.initIndex({ maxElements: embedded.length + HEADROOM, m: 16, efConstruction: 100, randomSeed: 42 });
-  embedded.forEach((v, i) => vectors.addPoint(v, i));
-  vectors.setEf(DENSE_K * 2);
-  if (dir) {
-    fs.mkdirSync(dir, { recursive: true });
-    // Temporary names, then rename: a crash mid-write leaves the old index or none.
-    const file = (n: string) => path.join(dir, n);
-    vectors.writeIndexSync(file('vectors.hnsw.tmp'));
-    fs.writeFileSync(file('meta.json.tmp'), JSON.stringify({ hash, dimensions, count: embedded.length }));
-    for (const n of ['vectors.hnsw', 'meta.json']) fs.renameSync(file(`${n}.tmp`), file(n));
-  }
-  return vectors;
-}
-
-function readVectors(dir: string, hash: string, count: number): { index: hnswlib.HierarchicalNSW; embedded: number[][] } | undefined {
-  const file = (n: string) => path.join(dir, n);
-  try {
-    const meta = JSON.parse(fs.readFileSync(file('meta.json'), 'utf8')) as { hash: string; dimensions: number; count: number };
-    if (meta.hash !== hash || meta.count !== count) return undefined;
-    const index = new hnswlib.HierarchicalNSW('cosine', meta.dimensions);
-    index.readIndexSync(file('vectors.hnsw'));
-    index.setEf(DENSE_K * 2);
-    // The stored vectors themselves (unit length), for exact similarities of the best hits.
-    return { index, embedded: Array.from({ length: count }, (_, i) => index.getPoint(i)) };
-  } catch {
-    return undefined;
   }
 }

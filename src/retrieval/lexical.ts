@@ -1,6 +1,5 @@
 import type { Analysed, Reading, Word } from '../text/lexicon.js';
-import { deletions, withinOne } from '../text/edits.js';
-import { isSyllable } from '../text/vietnamese.js';
+import { Speller, telexMarked } from './speller.js';
 import { isStopword, STOPWORDS } from './stopwords.js';
 
 /** A topic word of the query, as typed and as matched. */
@@ -64,35 +63,13 @@ function pairWeight(a: number, b: number): number {
 /** A word that names the topic: content (not filler or context), not a question word; numbers count ("mức 2"). */
 const isTopic = (w: QueryWord) => w.role === 'content' && !isStopword(w) && (w.folded.length >= 2 || /\d/.test(w.folded));
 
-/**
- * A word with Telex keystrokes left in, folded ("maays" for "mấy", "chuyeenr" for "chuyển", "ddc" for "đc"): the
- * doubled letters and the trailing tone key removed. Unchanged if there are none.
- */
-export function fromTelex(folded: string): string {
-  // No Vietnamese syllable ends in s, f, r, x or j: there they are tone keys.
-  return folded.replace(/aa|ee|oo|dd/g, (m) => m[0]!).replace(/(?<=[aou])w/g, '').replace(/(?<=[a-z]{2})[sfrxj]$/, '');
-}
-
-/**
- * The same word with its marks, in the tone-keyed form the index uses ("muwcs" -> "mưcs" for "mức"): Telex keys
- * spell the marks exactly, so the word is as good as typed with them. The tone key is already that form's last letter.
- */
-export function telexMarked(typed: string): string {
-  return typed.replace(/dd|aa|ee|oo|uow|aw|ow|uw/g, (m) => TELEX_LETTERS[m]!);
-}
-
-const TELEX_LETTERS: Record<string, string> = { dd: 'đ', aa: 'â', ee: 'ê', oo: 'ô', uow: 'ươ', aw: 'ă', ow: 'ơ', uw: 'ư' };
-
-/** Same letters, two of them swapped (given the two are within one edit). */
-const isSwap = (a: string, b: string) => a !== b && a.length === b.length && [...a].sort().join('') === [...b].sort().join('');
-
 /** BM25 over syllable and bigram terms, with typo correction of unknown syllables (edit distance 1). */
 export class LexicalIndex {
   private postings = new Map<string, { docs: number[]; tfs: number[] }>();
   private docLen: number[] = [];
   private totalLen = 0;
-  /** Deletion neighbourhood of the folded vocabulary, for typo correction. */
-  private deletes = new Map<string, string[]>();
+  /** Typo correction over the folded vocabulary, most frequent first. */
+  private readonly speller = new Speller((word) => this.df(`f:${word}`));
   private k1 = 1.2;
   private b = 0.75;
 
@@ -112,13 +89,7 @@ export class LexicalIndex {
       if (!p) {
         p = { docs: [], tfs: [] };
         this.postings.set(t, p);
-        if (t.startsWith('f:') && t.length >= 5) {
-          for (const d of deletions(t.slice(2))) {
-            const list = this.deletes.get(d);
-            if (list) list.push(t.slice(2));
-            else this.deletes.set(d, [t.slice(2)]);
-          }
-        }
+        if (t.startsWith('f:')) this.speller.add(t.slice(2));
       }
       p.docs.push(doc);
       p.tfs.push(n);
@@ -127,21 +98,6 @@ export class LexicalIndex {
     this.docLen.push(len);
     this.totalLen += len;
     return doc;
-  }
-
-  /** A run-together word split into known syllables ("dangky" -> "dang ky"), fewest pieces first; undefined if none. */
-  split(word: string): string[] | undefined {
-    if (word.length < 5 || /\d/.test(word) || this.postings.has(`f:${word}`)) return undefined;
-    const best: (string[] | undefined)[] = [[]];
-    for (let end = 1; end <= word.length; end++) {
-      for (let start = Math.max(0, end - 7); start <= end - 2; start++) {
-        const prev = best[start];
-        const piece = word.slice(start, end);
-        if (prev && prev.length < 4 && this.postings.has(`f:${piece}`) && (!best[end] || best[end]!.length > prev.length + 1)) best[end] = [...prev, piece];
-      }
-    }
-    const found = best[word.length];
-    return found && found.length >= 2 ? found : undefined;
   }
 
   df(term: string): number {
@@ -154,37 +110,9 @@ export class LexicalIndex {
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
-  /** Closest known syllable within one edit, most frequent first; undefined if none. */
-  correct(word: string): string | undefined {
-    // Short words and stopwords are too ambiguous to correct; a typo rarely changes the first letter.
-    // Short words are corrected only when they cannot be a syllable at all ("dug" for "dụng"), or when two letters
-    // swapped make a known word ("soa" for "sao", "noà" for "nào").
-    if (this.postings.has(`f:${word}`) || word.length < 3 || /\d/.test(word) || STOPWORDS.has(word)) return undefined;
-    const swapOnly = word.length < 4 && isSyllable(word);
-    const candidates = new Set<string>();
-    for (const c of this.deletes.get(word) ?? []) candidates.add(c);
-    for (const d of deletions(word)) {
-      if (this.postings.has(`f:${d}`) && d.length >= 2) candidates.add(d);
-      for (const c of this.deletes.get(d) ?? []) candidates.add(c);
-    }
-    let best: string | undefined;
-    for (const c of candidates) {
-      if (c[0] !== word[0] || !withinOne(word, c) || (swapOnly && !isSwap(word, c))) continue;
-      if (!best || this.df(`f:${c}`) > this.df(`f:${best}`)) best = c;
-    }
-    return best;
-  }
-
   /** A word read as Telex ("muwcs" -> "muc") or corrected within one edit; undefined if known or neither helps. */
   spelling(folded: string): string | undefined {
-    return this.telex(folded) ?? this.correct(folded);
-  }
-
-  /** An unknown word that spells a known one once read as Telex. */
-  private telex(folded: string): string | undefined {
-    if (this.postings.has(`f:${folded}`) || /\d/.test(folded)) return undefined;
-    const read = fromTelex(folded);
-    return read !== folded && this.postings.has(`f:${read}`) ? read : undefined;
+    return this.speller.telex(folded) ?? this.speller.correct(folded);
   }
 
   /** The search terms of a question read by the lexicon: corrected, split, weighted by role, with its phrases. */
@@ -231,11 +159,11 @@ export class LexicalIndex {
   private spellChecked(words: Word[]): QueryWord[] {
     return words.flatMap((w): QueryWord[] => {
       if (w.role === 'filler') return [{ ...w, corrected: false }];
-      const telex = this.telex(w.folded);
+      const telex = this.speller.telex(w.folded);
       if (telex) return [{ ...w, folded: telex, accented: telexMarked(w.accented), corrected: false }];
-      const pieces = this.split(w.folded);
+      const pieces = this.speller.split(w.folded);
       if (pieces) return pieces.map((p) => ({ folded: p, accented: p, role: w.role, clause: w.clause, corrected: true }));
-      const fixed = this.correct(w.folded);
+      const fixed = this.speller.correct(w.folded);
       return [fixed ? { folded: fixed, accented: fixed, role: w.role, clause: w.clause, corrected: true } : { ...w, corrected: false }];
     });
   }

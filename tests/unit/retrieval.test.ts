@@ -8,7 +8,8 @@ import { KnowledgeAnswerer, LlmComposer } from '../../src/retrieval/answerer.js'
 import { HashingEmbedder } from '../../src/retrieval/embeddings.js';
 import { HybridIndex } from '../../src/retrieval/hybrid.js';
 import { loadArticles, type Chunk } from '../../src/retrieval/knowledge.js';
-import { fromTelex, LexicalIndex, telexMarked } from '../../src/retrieval/lexical.js';
+import { LexicalIndex } from '../../src/retrieval/lexical.js';
+import { fromTelex, telexMarked } from '../../src/retrieval/speller.js';
 import { analyse } from '../../src/text/vietnamese.js';
 import { ConversationRules } from '../../src/retrieval/conversation.js';
 import { Lexicon } from '../../src/text/lexicon.js';
@@ -66,8 +67,8 @@ describe('retrieval over the shipped knowledge base', () => {
     // A short word that could be a syllable is corrected only by swapping two letters back ("vya" for "vay").
     const words = new LexicalIndex();
     words.add(undefined, analyse('vay tiền qua mạng, vai trò của tổ'));
-    expect(words.correct('vya')).toBe('vay');
-    expect(words.correct('vao')).toBeUndefined();
+    expect(words.spelling('vya')).toBe('vay');
+    expect(words.spelling('vao')).toBeUndefined();
   });
 
   it('reads words with Telex keys left in ("chuyeenr ddooir" for "chuyển đổi")', async () => {
