@@ -34,8 +34,8 @@ const KINDS: FactKind[] = [
   { asks: /\b(?:bao nhieu|may) phan tram\b|\bty le\b.*\bbao nhieu\b/, holds: DIGITS },
   {
     // Asking for a number, not a message that mentions one ("sđt lạ gửi link", "đổi số điện thoại", "nhắn xin số tài
-    // khoản"); the cue within a
-    // few words of the number, not anywhere after it ("đăng ký nhầm bằng số điện thoại của tôi… Mã đó là gì").
+    // khoản"); the cue within a few words of the number, not anywhere after it ("đăng ký nhầm bằng số điện thoại của
+    // tôi… Mã đó là gì").
     asks: /\b(xin|cho xin|tim) (so dien thoai|sdt|so(?! (tai khoan|tk|the|otp|can cuoc|cccd)\b))\b|\b(so dien thoai|sdt|so tong dai|hotline|duong day nong|tong dai)(?: \S+){0,4} (la gi|la bao nhieu|bao nhieu|la so nao|o dau)\b|\b(goi|bao|nhan|lien he) (vao |den |toi )?so nao\b/,
     holds: /\d{3,}/,
   },
