@@ -110,7 +110,8 @@ export class KnowledgeAnswerer implements Answerer {
     const best = hits[0];
     const outOdds = this.outOdds(question);
     if (!best || best.confidence < this.opts.minConfidence) return this.unanswerable(question, outOdds);
-    if (outOdds > this.declineOdds(question) && best.confidence < SURE) return this.rules.decline();
+    // The cheap tests first: declineOdds reads the message again, and most answered questions read as in scope.
+    if (outOdds > DECLINE_ANSWERED_ODDS && best.confidence < SURE && outOdds > this.declineOdds(question)) return this.rules.decline();
     const parts = answerParts(hits, (a) => this.byArticle.get(a) ?? [], this.opts.minConfidence);
     if (!holdsAskedFacts(this.index.clauses(question), parts.map((c) => this.foldedText(c)))) return this.unanswerable(question, outOdds);
     const answer = composeAnswer(parts);
